@@ -1,0 +1,226 @@
+//! Import jobs: a pull runs in the background (it is synchronous on the device and can take
+//! minutes), survives the browser closing, and ends only after a re-list has decided what is
+//! true. A timeout or 5xx means "outcome unknown", never "failed", and a pull is never retried.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use lem_client::{ImageList, PullRequest, Scalar};
+use shared::api::{AuditAction, ErrorCode, ErrorDetail, ImportRequest, Job, JobStage, JobState};
+use tokio::sync::Mutex;
+
+use crate::audit::{self, AuditEvent};
+use crate::auth::RequestContext;
+use crate::clock::Clock;
+use crate::db::{Db, JobUpdate};
+use crate::devices::Device;
+use crate::error::ApiError;
+
+type JobKey = (String, ImportRequest);
+
+/// Starts and tracks import jobs.
+pub struct JobRunner {
+    db: Db,
+    clock: Arc<dyn Clock>,
+    in_flight: Mutex<HashMap<JobKey, i64>>,
+}
+
+impl std::fmt::Debug for JobRunner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JobRunner")
+    }
+}
+
+/// The digest the device lists for `name:tag`, if it lists it.
+pub fn listed_digest(list: &ImageList, name: &str, tag: &str) -> Option<String> {
+    list.images
+        .iter()
+        .find(|i| i.name.as_str() == Some(name) && i.tag.as_str() == Some(tag))
+        .and_then(|i| match &i.digest {
+            Scalar::Str(d) => Some(d.clone()),
+            _ => None,
+        })
+}
+
+enum Verdict {
+    Succeeded(Option<String>),
+    Failed(ErrorDetail),
+    Unknown(ErrorDetail),
+}
+
+impl JobRunner {
+    /// A runner writing to `db`.
+    pub fn new(db: Db, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            db,
+            clock,
+            in_flight: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Starts an import, or returns the identical one already in flight (`true`).
+    pub async fn start(
+        self: &Arc<Self>,
+        device: Arc<Device>,
+        request: ImportRequest,
+        actor: &str,
+        context: RequestContext,
+    ) -> Result<(Job, bool), ApiError> {
+        let key = (device.id().to_owned(), request.clone());
+        let mut in_flight = self.in_flight.lock().await;
+        if let Some(&id) = in_flight.get(&key)
+            && let Some(job) = self.db.job(id).await?
+        {
+            return Ok((job, true));
+        }
+        let job = self
+            .db
+            .create_job(device.id().to_owned(), request.clone(), actor.to_owned(), self.clock.now_ms())
+            .await?;
+        in_flight.insert(key.clone(), job.id);
+        drop(in_flight);
+        audit::record(
+            &self.db,
+            self.clock.as_ref(),
+            &context,
+            AuditEvent {
+                actor,
+                action: AuditAction::ImportStarted,
+                device: Some(device.id()),
+                target: Some(describe(&request)),
+                outcome: format!("job {}", job.id),
+            },
+        )
+        .await?;
+        let runner = Arc::clone(self);
+        let job_id = job.id;
+        let actor = actor.to_owned();
+        tokio::spawn(async move {
+            runner.run(job_id, device, request, &actor, &context).await;
+            runner.in_flight.lock().await.remove(&key);
+        });
+        Ok((job, false))
+    }
+
+    async fn update(&self, id: i64, update: JobUpdate) {
+        if let Err(error) = self.db.update_job(id, update).await {
+            tracing::error!(%error, job = id, "could not save job progress");
+        }
+    }
+
+    fn progress(state: JobState, stage: Option<JobStage>) -> JobUpdate {
+        JobUpdate {
+            state,
+            stage,
+            finished_at_ms: None,
+            overwrote_digest: None,
+            result_digest: None,
+            error: None,
+        }
+    }
+
+    async fn run(&self, id: i64, device: Arc<Device>, request: ImportRequest, actor: &str, context: &RequestContext) {
+        let _slot = device.import_slots.clone().acquire_owned().await;
+        let before = device
+            .list()
+            .await
+            .ok()
+            .and_then(|l| listed_digest(&l, &request.internal_name, &request.internal_tag));
+        self.update(
+            id,
+            JobUpdate {
+                overwrote_digest: before.clone(),
+                ..Self::progress(JobState::Running, Some(JobStage::Pulling))
+            },
+        )
+        .await;
+        let pull = PullRequest {
+            external_url: request.external_url.clone(),
+            external_name: request.external_name.clone(),
+            external_tag: request.external_tag.clone(),
+            internal_name: request.internal_name.clone(),
+            internal_tag: request.internal_tag.clone(),
+        };
+        let result = device.pull(&pull).await;
+        self.update(id, Self::progress(JobState::Running, Some(JobStage::Verifying))).await;
+        let verdict = self.verify(&device, &request, result, before.as_deref()).await;
+        let (state, result_digest, error, outcome) = match verdict {
+            Verdict::Succeeded(digest) => (JobState::Succeeded, digest.clone(), None, format!("succeeded {}", digest.unwrap_or_default())),
+            Verdict::Failed(e) => (JobState::Failed, None, Some(e.clone()), format!("failed: {}", e.message)),
+            Verdict::Unknown(e) => (JobState::Unknown, None, Some(e.clone()), format!("unknown: {}", e.message)),
+        };
+        self.update(
+            id,
+            JobUpdate {
+                state,
+                stage: None,
+                finished_at_ms: Some(self.clock.now_ms()),
+                overwrote_digest: None,
+                result_digest,
+                error,
+            },
+        )
+        .await;
+        audit::record_outcome(
+            &self.db,
+            self.clock.as_ref(),
+            context,
+            AuditEvent {
+                actor,
+                action: AuditAction::ImportFinished,
+                device: Some(device.id()),
+                target: Some(describe(&request)),
+                outcome: format!("job {id} {outcome}"),
+            },
+        )
+        .await;
+    }
+
+    /// Re-lists the device to decide what happened.
+    async fn verify(&self, device: &Device, request: &ImportRequest, result: Result<(), ApiError>, before: Option<&str>) -> Verdict {
+        let definite_failure = match &result {
+            Ok(()) => None,
+            Err(ApiError::Device { error, .. }) if error.outcome_unknown() => None,
+            Err(e) => Some(e.to_parts().1),
+        };
+        if let Some(detail) = definite_failure {
+            return Verdict::Failed(detail);
+        }
+        let after = match device.list().await {
+            Ok(list) => listed_digest(&list, &request.internal_name, &request.internal_tag),
+            Err(e) => {
+                let why = e.to_parts().1.message;
+                return Verdict::Unknown(ErrorDetail::new(
+                    ErrorCode::DeviceError,
+                    format!("The pull's outcome could not be checked: re-listing the device failed. {why}"),
+                ));
+            }
+        };
+        match (&result, after) {
+            (Ok(()), Some(digest)) => Verdict::Succeeded(Some(digest)),
+            (Ok(()), None) => Verdict::Unknown(ErrorDetail::new(
+                ErrorCode::DeviceError,
+                "The device reported success, but the image is not in its list.",
+            )),
+            (Err(_), Some(digest)) if before != Some(digest.as_str()) => Verdict::Succeeded(Some(digest)),
+            (Err(e), _) => {
+                let detail = e.to_parts().1;
+                Verdict::Unknown(ErrorDetail {
+                    message: format!(
+                        "{} The image is not (newly) listed on the device, so it is unknown whether the pull ran; check the list before trying again.",
+                        detail.message
+                    ),
+                    ..detail
+                })
+            }
+        }
+    }
+}
+
+/// `source → target` for logs and the audit trail.
+pub fn describe(request: &ImportRequest) -> String {
+    format!(
+        "{}/{}:{} -> {}:{}",
+        request.external_url, request.external_name, request.external_tag, request.internal_name, request.internal_tag
+    )
+}

@@ -1,0 +1,122 @@
+//! Every route, with the role it needs, in one table; and the one router built from it.
+//! The guard refuses any route missing from [`ROUTES`] (deny by default).
+
+mod audit;
+mod devices;
+mod images;
+mod imports;
+mod meta;
+mod session;
+mod users;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::Method;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+use shared::api::Role;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub use meta::ApiDoc;
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone (health, login, API document).
+    Public,
+    /// Any logged-in user, even one who must still change a one-time password.
+    Authenticated,
+    /// Users with at least this global role.
+    Role(Role),
+    /// Users with at least this role on the `{device}` in the path.
+    DeviceRole(Role),
+}
+
+/// One route: method, path (relative to the base path), access.
+pub type RouteSpec = (Method, &'static str, Access);
+
+/// The whole API on one screen.
+pub static ROUTES: &[RouteSpec] = &[
+    (Method::GET, "/healthz", Access::Public),
+    (Method::GET, "/readyz", Access::Public),
+    (Method::GET, "/metrics", Access::Public),
+    (Method::GET, "/api/v1/openapi.json", Access::Public),
+    (Method::POST, "/api/v1/session", Access::Public),
+    (Method::GET, "/api/v1/session", Access::Authenticated),
+    (Method::DELETE, "/api/v1/session", Access::Authenticated),
+    (Method::PUT, "/api/v1/session/password", Access::Authenticated),
+    (Method::GET, "/api/v1/devices", Access::Role(Role::Viewer)),
+    (Method::GET, "/api/v1/devices/{device}/images", Access::DeviceRole(Role::Viewer)),
+    (Method::GET, "/api/v1/devices/{device}/registry", Access::DeviceRole(Role::Viewer)),
+    (Method::POST, "/api/v1/devices/{device}/imports", Access::DeviceRole(Role::Operator)),
+    (Method::POST, "/api/v1/devices/{device}/deletions", Access::DeviceRole(Role::Admin)),
+    (Method::GET, "/api/v1/jobs", Access::Role(Role::Viewer)),
+    (Method::GET, "/api/v1/jobs/{id}", Access::Role(Role::Viewer)),
+    (Method::GET, "/api/v1/users", Access::Role(Role::Admin)),
+    (Method::POST, "/api/v1/users", Access::Role(Role::Admin)),
+    (Method::PATCH, "/api/v1/users/{username}", Access::Role(Role::Admin)),
+    (Method::POST, "/api/v1/users/{username}/password-reset", Access::Role(Role::Admin)),
+    (Method::GET, "/api/v1/audit", Access::Role(Role::Admin)),
+    (Method::GET, "/api/v1/audit/export", Access::Role(Role::Admin)),
+];
+
+/// The access rule and route template for a matched route, if it is in the table.
+pub fn access_for(method: &Method, path: &str) -> Option<(Access, &'static str)> {
+    let method = if method == Method::HEAD { &Method::GET } else { method };
+    ROUTES.iter().find(|(m, p, _)| m == method && *p == path).map(|(_, p, a)| (*a, *p))
+}
+
+/// The API and web routes (relative to the base path), guarded. Middleware is added in `lib.rs`.
+pub fn api_router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(meta::healthz))
+        .route("/readyz", get(meta::readyz))
+        .route("/metrics", get(meta::metrics))
+        .route("/api/v1/openapi.json", get(meta::openapi))
+        .route("/api/v1/session", post(session::log_in).get(session::get_session).delete(session::log_out))
+        .route("/api/v1/session/password", axum::routing::put(session::change_password))
+        .route("/api/v1/devices", get(devices::list_devices))
+        .route("/api/v1/devices/{device}/images", get(images::list_images))
+        .route("/api/v1/devices/{device}/registry", get(devices::get_registry_status))
+        .route("/api/v1/devices/{device}/imports", post(imports::start_import))
+        .route("/api/v1/devices/{device}/deletions", post(images::delete_image))
+        .route("/api/v1/jobs", get(imports::list_jobs))
+        .route("/api/v1/jobs/{id}", get(imports::get_job))
+        .route("/api/v1/users", get(users::list_users).post(users::create_user))
+        .route("/api/v1/users/{username}", axum::routing::patch(users::update_user))
+        .route("/api/v1/users/{username}/password-reset", post(users::reset_password))
+        .route("/api/v1/audit", get(audit::list_audit))
+        .route("/api/v1/audit/export", get(audit::export_audit))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::auth::guard))
+        .fallback(meta::fallback)
+        .method_not_allowed_fallback(meta::method_not_allowed)
+        .with_state(state)
+}
+
+/// `Json` whose rejections use the panel's error envelope (400, 413, 415).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AppJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for AppJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(Self(value)),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::UnsupportedMediaType),
+            Err(JsonRejection::BytesRejection(e)) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::PayloadTooLarge)
+            }
+            Err(rejection) => Err(ApiError::InvalidJson(
+                rejection.body_text().trim_start_matches("Failed to deserialize the JSON body into the target type: ").to_owned(),
+            )),
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! Translating the device's list into the panel's image rows: interpreting odd values, flagging
+//! them instead of dropping rows, collapsing exact duplicates, and linking tags that share a
+//! digest (deleting one digest removes all of them).
+
+use std::collections::{HashMap, HashSet};
+
+use lem_client::{DeviceImage, ImageList, Scalar};
+use shared::api::{ImageRow, RowFlag};
+use shared::validate::{validate_digest, validate_repository_name, validate_tag};
+
+/// Largest integer a JavaScript number holds exactly.
+const JS_MAX_SAFE: u64 = (1 << 53) - 1;
+/// Below this, a positive timestamp is taken as seconds (10^11 ms is March 1973; 10^11 s is
+/// the year 5138, so the two ranges cannot be confused for any real image).
+const SECONDS_THRESHOLD: u64 = 100_000_000_000;
+/// 9999-12-31T23:59:59Z in milliseconds: anything later is not a real time.
+const MAX_TIMESTAMP_MS: u64 = 253_402_300_799_000;
+
+/// What makes two entries the same entry.
+type RowKey = (String, String, Option<String>, Option<u64>, Option<i64>);
+
+/// Rows for the API, plus the count of entries that were not objects.
+pub fn translate(list: ImageList) -> (Vec<ImageRow>, u32) {
+    let mut seen = HashSet::new();
+    let mut rows: Vec<ImageRow> = Vec::with_capacity(list.images.len());
+    let mut index_of: HashMap<RowKey, usize> = HashMap::new();
+    for image in list.images {
+        let row = translate_row(&image);
+        // Only complete rows are compared: entries missing a name or tag are kept as sent.
+        let complete = !row.name.is_empty() && !row.tag.is_empty();
+        let key = (row.name.clone(), row.tag.clone(), row.digest.clone(), row.size_bytes, row.timestamp_ms);
+        if complete && !seen.insert(key.clone()) {
+            if let Some(&i) = index_of.get(&key)
+                && !rows[i].flags.contains(&RowFlag::Duplicate)
+            {
+                rows[i].flags.push(RowFlag::Duplicate);
+            }
+            continue;
+        }
+        index_of.insert(key, rows.len());
+        rows.push(row);
+    }
+    link_shared_digests(&mut rows);
+    (rows, list.skipped_entries)
+}
+
+fn link_shared_digests(rows: &mut [ImageRow]) {
+    let mut by_digest: HashMap<(&str, &str), Vec<&str>> = HashMap::new();
+    for row in rows.iter() {
+        if let Some(digest) = row.digest.as_deref() {
+            by_digest.entry((row.name.as_str(), digest)).or_default().push(row.tag.as_str());
+        }
+    }
+    let shared: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| match row.digest.as_deref() {
+            Some(digest) => by_digest
+                .get(&(row.name.as_str(), digest))
+                .map(|tags| {
+                    let mut others: Vec<String> =
+                        tags.iter().filter(|t| **t != row.tag).map(|t| (*t).to_owned()).collect();
+                    others.sort();
+                    others.dedup();
+                    others
+                })
+                .unwrap_or_default(),
+            None => Vec::new(),
+        })
+        .collect();
+    for (row, tags) in rows.iter_mut().zip(shared) {
+        row.shared_digest_tags = tags;
+    }
+}
+
+fn text(value: &Scalar) -> Option<String> {
+    match value {
+        Scalar::Str(s) if !s.is_empty() => Some(s.clone()),
+        Scalar::U64(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn translate_row(image: &DeviceImage) -> ImageRow {
+    let mut flags = Vec::new();
+    let name = text(&image.name).unwrap_or_else(|| {
+        flags.push(RowFlag::MissingName);
+        String::new()
+    });
+    if !name.is_empty() && validate_repository_name(&name).is_err() {
+        flags.push(RowFlag::NonStandardName);
+    }
+    let tag = text(&image.tag).unwrap_or_else(|| {
+        flags.push(RowFlag::MissingTag);
+        String::new()
+    });
+    if !tag.is_empty() && validate_tag(&tag).is_err() {
+        flags.push(RowFlag::NonStandardTag);
+    }
+    let digest = match image.digest.as_str() {
+        Some(d) if validate_digest(d).is_ok() => Some(d.to_owned()),
+        Some(d) if !d.is_empty() => {
+            flags.push(RowFlag::InvalidDigest);
+            None
+        }
+        _ => {
+            flags.push(RowFlag::MissingDigest);
+            None
+        }
+    };
+    ImageRow {
+        size_bytes: size(&image.size, &mut flags),
+        timestamp_ms: timestamp(&image.timestamp, &mut flags),
+        name,
+        tag,
+        digest,
+        shared_digest_tags: Vec::new(),
+        flags,
+    }
+}
+
+fn size(value: &Scalar, flags: &mut Vec<RowFlag>) -> Option<u64> {
+    let bytes = match value {
+        Scalar::U64(n) => Some(*n),
+        Scalar::F64(f) if f.is_finite() && *f >= 0.0 && f.fract() == 0.0 && *f < 1.8e19 => Some(*f as u64),
+        Scalar::Str(s) => s.trim().parse::<u64>().ok(),
+        _ => None,
+    };
+    match bytes {
+        Some(n) => {
+            if n > JS_MAX_SAFE {
+                flags.push(RowFlag::SizeBeyondExactRange);
+            }
+            Some(n)
+        }
+        None => {
+            flags.push(RowFlag::UnknownSize);
+            None
+        }
+    }
+}
+
+fn timestamp(value: &Scalar, flags: &mut Vec<RowFlag>) -> Option<i64> {
+    let raw = match value {
+        Scalar::U64(n) => Some(*n),
+        Scalar::F64(f) if f.is_finite() && *f > 0.0 && *f < 1.0e15 => Some(*f as u64),
+        Scalar::Str(s) => s.trim().parse::<u64>().ok(),
+        _ => None,
+    };
+    match raw {
+        Some(0) | None => {
+            flags.push(RowFlag::InvalidTimestamp);
+            None
+        }
+        Some(seconds) if seconds < SECONDS_THRESHOLD => {
+            flags.push(RowFlag::TimestampInSeconds);
+            i64::try_from(seconds * 1000).ok()
+        }
+        Some(ms) if ms > MAX_TIMESTAMP_MS => {
+            flags.push(RowFlag::InvalidTimestamp);
+            None
+        }
+        Some(ms) => i64::try_from(ms).ok(),
+    }
+}
+
+#[cfg(test)]
+mod tests;
