@@ -64,8 +64,7 @@ async fn oversized_non_json_and_malformed_bodies_get_the_envelope() {
 
 #[tokio::test]
 async fn bc08_under_a_base_path_everything_lives_below_it() {
-    let mut config = lem_panel::config::Config::default();
-    config.base_path = "/registry".into();
+    let config = lem_panel::config::Config { base_path: "/registry".into(), ..Default::default() };
     let app = Harness::with_config(vec![], config).await;
     let bare = app.call(Method::GET, "/registry", None, None).await;
     assert_eq!(bare.status, StatusCode::PERMANENT_REDIRECT);

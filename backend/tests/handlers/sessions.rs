@@ -20,8 +20,7 @@ async fn the_session_cookie_is_http_only_strict_and_scoped() {
         assert!(cookie.contains(attribute), "{attribute} missing: {cookie}");
     }
     assert!(!cookie.contains("Secure"), "plain-HTTP default has no Secure flag");
-    let mut config = lem_panel::config::Config::default();
-    config.public_url = Some("https://panel.example.local".into());
+    let config = lem_panel::config::Config { public_url: Some("https://panel.example.local".into()), ..Default::default() };
     let secure = Harness::with_config(vec![], config).await;
     let reply = attempt(&secure, "viewer", &password_of("viewer")).await;
     let cookie = reply.headers[header::SET_COOKIE].to_str().expect("ascii");
