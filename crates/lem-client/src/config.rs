@@ -126,7 +126,10 @@ pub fn parse_fingerprint(text: &str) -> Option<[u8; 32]> {
         .rsplit_once('=')
         .map_or(text, |(_, value)| value)
         .trim_start_matches("sha256:");
-    let hex_digits: String = text.chars().filter(|c| *c != ':' && !c.is_whitespace()).collect();
+    let hex_digits: String = text
+        .chars()
+        .filter(|c| *c != ':' && !c.is_whitespace())
+        .collect();
     let mut out = [0u8; 32];
     hex::decode_to_slice(hex_digits, &mut out).ok()?;
     Some(out)

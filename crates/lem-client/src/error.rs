@@ -63,13 +63,19 @@ pub enum DeviceError {
         message: Option<String>,
     },
     /// The device answered 404: the target does not exist.
-    #[error("the device says the target does not exist (HTTP 404){}", suffix(message))]
+    #[error(
+        "the device says the target does not exist (HTTP 404){}",
+        suffix(message)
+    )]
     NotFound {
         /// The device's message, redacted and shortened.
         message: Option<String>,
     },
     /// The device answered 405 or 501: it does not support the operation (e.g. deletion disabled).
-    #[error("the device does not support this operation (HTTP {status}){}", suffix(message))]
+    #[error(
+        "the device does not support this operation (HTTP {status}){}",
+        suffix(message)
+    )]
     Unsupported {
         /// HTTP status.
         status: u16,
@@ -85,7 +91,10 @@ pub enum DeviceError {
         message: Option<String>,
     },
     /// The device answered a status its API does not document for this call (3xx, other 4xx).
-    #[error("the device answered with unexpected HTTP status {status}{}", suffix(message))]
+    #[error(
+        "the device answered with unexpected HTTP status {status}{}",
+        suffix(message)
+    )]
     UnexpectedStatus {
         /// HTTP status.
         status: u16,
@@ -118,7 +127,10 @@ pub enum DeviceError {
 }
 
 fn suffix(message: &Option<String>) -> String {
-    message.as_ref().map(|m| format!(": {m}")).unwrap_or_default()
+    message
+        .as_ref()
+        .map(|m| format!(": {m}"))
+        .unwrap_or_default()
 }
 
 /// Which certificate check failed.

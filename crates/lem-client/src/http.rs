@@ -63,6 +63,8 @@ pub(crate) fn build_http_client(
     builder = builder
         .tls_backend_preconfigured(tls)
         .redirect(reqwest::redirect::Policy::none())
+        // The funnel alone decides about retries (reads only, connect failures only).
+        .retry(reqwest::retry::never())
         .http1_only()
         .connect_timeout(config.timeouts.connect)
         .pool_idle_timeout(Duration::from_secs(60))
@@ -159,7 +161,12 @@ impl Funnel {
             };
             let elapsed_ms = started.elapsed().as_millis();
             match &result {
-                Ok(r) => tracing::debug!(status = r.status.as_u16(), elapsed_ms, attempt, "device answered"),
+                Ok(r) => tracing::debug!(
+                    status = r.status.as_u16(),
+                    elapsed_ms,
+                    attempt,
+                    "device answered"
+                ),
                 Err(e) => tracing::warn!(error = %e, elapsed_ms, attempt, "device call failed"),
             }
             result
@@ -168,7 +175,12 @@ impl Funnel {
         .await
     }
 
-    async fn attempt(&self, op: Operation, method: Method, url: Url) -> Result<DeviceResponse, DeviceError> {
+    async fn attempt(
+        &self,
+        op: Operation,
+        method: Method,
+        url: Url,
+    ) -> Result<DeviceResponse, DeviceError> {
         let timeout = self.timeout(op);
         let (name, value) = self.auth_header()?;
         let sent = self
@@ -201,11 +213,17 @@ impl Funnel {
     fn auth_header(&self) -> Result<(HeaderName, HeaderValue), DeviceError> {
         let token = self.config.token.expose_secret();
         let (name, text) = match self.config.auth {
-            AuthMode::Basic => (AUTHORIZATION, format!("Basic {}", STANDARD.encode(format!("{token}:")))),
+            AuthMode::Basic => (
+                AUTHORIZATION,
+                format!("Basic {}", STANDARD.encode(format!("{token}:"))),
+            ),
             AuthMode::XAuthToken => (HeaderName::from_static("x-authtoken"), token.to_owned()),
         };
-        let mut value = HeaderValue::from_str(&text)
-            .map_err(|_| DeviceError::Config("the device token contains characters not allowed in a header".into()))?;
+        let mut value = HeaderValue::from_str(&text).map_err(|_| {
+            DeviceError::Config(
+                "the device token contains characters not allowed in a header".into(),
+            )
+        })?;
         // Sensitive values are left out of every Debug rendering of the request.
         value.set_sensitive(true);
         Ok((name, value))
@@ -224,7 +242,10 @@ impl Funnel {
             content_type: content_type.clone(),
             problem: BadResponseKind::TooLarge,
         };
-        if response.content_length().is_some_and(|len| len > limit as u64) {
+        if response
+            .content_length()
+            .is_some_and(|len| len > limit as u64)
+        {
             return Err(too_large());
         }
         let mut body = BytesMut::new();

@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use reqwest::Method;
+use secrecy::ExposeSecret;
 
 pub use config::{
     AuthMode, DEFAULT_MAX_RESPONSE_BYTES, DeviceConfig, ProxySetting, Timeouts, TlsPolicy,
@@ -103,17 +104,14 @@ impl DeviceClient {
         config: DeviceConfig,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, DeviceError> {
-        if !matches!(config.base_url.scheme(), "https") {
-            return Err(DeviceError::Config(format!(
-                "device {}: the URL must start with https:// (the token is never sent in clear)",
-                config.id
-            )));
-        }
-        let host = config
-            .base_url
-            .host_str()
-            .ok_or_else(|| DeviceError::Config(format!("device {}: the URL has no host", config.id)))?;
-        let endpoint = format!("{host}:{}", config.base_url.port_or_known_default().unwrap_or(443));
+        check_config(&config)?;
+        let host = config.base_url.host_str().ok_or_else(|| {
+            DeviceError::Config(format!("device {}: the URL has no host", config.id))
+        })?;
+        let endpoint = format!(
+            "{host}:{}",
+            config.base_url.port_or_known_default().unwrap_or(443)
+        );
         if config.tls == TlsPolicy::Insecure {
             tracing::warn!(device = %config.id, "TLS verification is OFF for this device (tls = \"insecure\"): anyone on the network path can impersonate it and capture its token");
         }
@@ -143,6 +141,30 @@ impl DeviceClient {
     pub fn proxy(&self) -> Option<&str> {
         self.funnel.proxy.as_ref().map(|p| p.display.as_str())
     }
+}
+
+/// Refuses configurations that would send the token in clear or twice, or mangled.
+fn check_config(config: &DeviceConfig) -> Result<(), DeviceError> {
+    let refuse = |why: &str| Err(DeviceError::Config(format!("device {}: {why}", config.id)));
+    if config.base_url.scheme() != "https" {
+        return refuse("the URL must start with https:// (the token is never sent in clear)");
+    }
+    // Credentials in the URL would make reqwest add a second `Authorization` header (and could
+    // end up in logs): the token is configured on its own, and nothing else is sent.
+    if !config.base_url.username().is_empty() || config.base_url.password().is_some() {
+        return refuse(
+            "the URL must not contain a user name or password (the API token is configured separately)",
+        );
+    }
+    // A token with a trailing newline (from a token file) would be sent mangled in Basic mode
+    // and the device would answer 401, hiding the real cause: say so before connecting.
+    let token = config.token.expose_secret();
+    if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return refuse(
+            "the API token is empty or contains spaces or control characters (a trailing newline in the token file?)",
+        );
+    }
+    Ok(())
 }
 
 fn shape_error(response: &http::DeviceResponse, shape: Shape) -> DeviceError {
@@ -180,7 +202,10 @@ impl RegistryApi for DeviceClient {
         url.query_pairs_mut()
             .append_pair("name", name)
             .append_pair("digest", digest);
-        let response = self.funnel.call(Operation::Delete, Method::DELETE, url).await?;
+        let response = self
+            .funnel
+            .call(Operation::Delete, Method::DELETE, url)
+            .await?;
         self.check_envelope(&response, false)
     }
 
@@ -201,7 +226,11 @@ impl RegistryApi for DeviceClient {
 impl DeviceClient {
     /// Success is `code == "S"` only. For delete, an empty 2xx body (the documented 204) is
     /// success too; for pull the envelope is required.
-    fn check_envelope(&self, response: &http::DeviceResponse, required: bool) -> Result<(), DeviceError> {
+    fn check_envelope(
+        &self,
+        response: &http::DeviceResponse,
+        required: bool,
+    ) -> Result<(), DeviceError> {
         if !required && response.body.iter().all(u8::is_ascii_whitespace) {
             return Ok(());
         }
@@ -213,7 +242,10 @@ impl DeviceClient {
             None if !required => Ok(()),
             code => Err(DeviceError::Refused {
                 code: code.unwrap_or("(none)").to_owned(),
-                message: envelope.message.as_str().and_then(|m| redact::clean(m, &self.funnel.redactor)),
+                message: envelope
+                    .message
+                    .as_str()
+                    .and_then(|m| redact::clean(m, &self.funnel.redactor)),
                 details: envelope
                     .message_details
                     .as_str()

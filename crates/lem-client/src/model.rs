@@ -140,7 +140,8 @@ impl<'de> Deserialize<'de> for Entry {
                 f.write_str("an image entry")
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Entry, A::Error> {
-                DeviceImage::deserialize(de::value::MapAccessDeserializer::new(map)).map(Entry::Image)
+                DeviceImage::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(Entry::Image)
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Entry, A::Error> {
                 while seq.next_element::<IgnoredAny>()?.is_some() {}

@@ -23,7 +23,10 @@ fn odd_entries_are_kept_or_counted_never_fatal() {
     assert_eq!(list.images[0].name, Scalar::Null);
     assert_eq!(list.images[0].tag, Scalar::U64(7));
     assert_eq!(list.images[0].size, Scalar::I64(-1));
-    assert_eq!(list.images[1].size, Scalar::F64(18_446_744_073_709_551_616.0));
+    assert_eq!(
+        list.images[1].size,
+        Scalar::F64(18_446_744_073_709_551_616.0)
+    );
     assert_eq!(list.images[2], DeviceImage::default());
 }
 
@@ -37,14 +40,23 @@ fn bc19_null_and_empty_lists_are_empty() {
 #[test]
 fn wrong_bodies_are_classified() {
     assert_eq!(parse_image_list(b"<html>"), Err(ShapeError::NotJson));
-    assert_eq!(parse_image_list(b"[{\"name\":\"a\""), Err(ShapeError::Truncated));
+    assert_eq!(
+        parse_image_list(b"[{\"name\":\"a\""),
+        Err(ShapeError::Truncated)
+    );
     assert_eq!(parse_image_list(b""), Err(ShapeError::Truncated));
-    assert_eq!(parse_image_list(b"{\"images\":[]}"), Err(ShapeError::WrongShape));
+    assert_eq!(
+        parse_image_list(b"{\"images\":[]}"),
+        Err(ShapeError::WrongShape)
+    );
     assert_eq!(parse_image_list(b"\"text\""), Err(ShapeError::WrongShape));
     assert_eq!(parse_image_list(b"[1] trailing"), Err(ShapeError::NotJson));
     assert_eq!(parse_image_list(&[0xff, 0xfe]), Err(ShapeError::NotJson));
     let deep = "[".repeat(10_000);
-    assert!(parse_image_list(deep.as_bytes()).is_err(), "deep nesting is refused, not a stack overflow");
+    assert!(
+        parse_image_list(deep.as_bytes()).is_err(),
+        "deep nesting is refused, not a stack overflow"
+    );
 }
 
 #[test]
@@ -68,10 +80,12 @@ fn info_fields_are_read_tolerantly_and_unknown_fields_dropped() {
 
 #[test]
 fn envelopes_parse_with_any_field_types() {
-    let env = parse_envelope(br#"{"code":"S","message":null,"messageDetails":null}"#).expect("object");
+    let env =
+        parse_envelope(br#"{"code":"S","message":null,"messageDetails":null}"#).expect("object");
     assert_eq!(env.code.as_str(), Some("S"));
-    let env = parse_envelope(br#"{"code":"E","message":"manifest unknown","messageDetails":{"a":1}}"#)
-        .expect("object");
+    let env =
+        parse_envelope(br#"{"code":"E","message":"manifest unknown","messageDetails":{"a":1}}"#)
+            .expect("object");
     assert_eq!(env.message.as_str(), Some("manifest unknown"));
     assert_eq!(env.message_details, Scalar::Nested);
     assert_eq!(parse_envelope(b"<html>"), Err(ShapeError::NotJson));

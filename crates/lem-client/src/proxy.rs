@@ -38,7 +38,8 @@ pub fn resolve(
                     .iter()
                     .find_map(|n| env(n).filter(|v| !v.trim().is_empty()))
             };
-            let Some(proxy) = first(&["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]) else {
+            let Some(proxy) = first(&["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"])
+            else {
                 return Ok(None);
             };
             let no_proxy = first(&["NO_PROXY", "no_proxy"]).unwrap_or_default();
@@ -53,7 +54,8 @@ pub fn resolve(
     } else {
         format!("http://{}", raw.trim())
     };
-    let url = Url::parse(&with_scheme).map_err(|_| "the proxy setting is not a valid URL".to_owned())?;
+    let url =
+        Url::parse(&with_scheme).map_err(|_| "the proxy setting is not a valid URL".to_owned())?;
     let host = url.host_str().ok_or("the proxy URL has no host")?;
     let port = url.port_or_known_default().unwrap_or(80);
     Ok(Some(ProxyTarget {
@@ -65,7 +67,10 @@ pub fn resolve(
 /// Whether a `NO_PROXY` list exempts `host`: `*`, exact names, domain suffixes (`.example.com`
 /// or `example.com` matching subdomains), IP addresses and CIDR ranges; ports are ignored.
 pub fn bypasses(no_proxy: &str, host: &str) -> bool {
-    let host = host.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_ascii_lowercase();
     let host_ip: Option<IpAddr> = host.parse().ok();
     no_proxy
         .split(',')
@@ -124,20 +129,33 @@ mod tests {
     }
 
     fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
+        move |name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
     }
 
     #[test]
     fn bc22_no_proxy_exempts_the_device_and_the_proxy_is_named_otherwise() {
-        let with_bypass = [("HTTPS_PROXY", "http://127.0.0.1:9"), ("NO_PROXY", "10.20.0.5")];
-        assert_eq!(resolve(&ProxySetting::System, &device(), env(&with_bypass)), Ok(None));
+        let with_bypass = [
+            ("HTTPS_PROXY", "http://127.0.0.1:9"),
+            ("NO_PROXY", "10.20.0.5"),
+        ];
+        assert_eq!(
+            resolve(&ProxySetting::System, &device(), env(&with_bypass)),
+            Ok(None)
+        );
         let without = [("HTTPS_PROXY", "http://user:secret@127.0.0.1:9")];
         let proxy = resolve(&ProxySetting::System, &device(), env(&without))
             .expect("valid")
             .expect("proxy applies");
         assert_eq!(proxy.display, "127.0.0.1:9");
         assert!(!format!("{proxy:?}").contains("secret"));
-        assert_eq!(resolve(&ProxySetting::None, &device(), env(&without)), Ok(None));
+        assert_eq!(
+            resolve(&ProxySetting::None, &device(), env(&without)),
+            Ok(None)
+        );
     }
 
     #[test]
@@ -156,9 +174,13 @@ mod tests {
 
     #[test]
     fn a_proxy_without_scheme_defaults_to_http() {
-        let proxy = resolve(&ProxySetting::Url("proxy.local:3128".into()), &device(), |_| None)
-            .expect("valid")
-            .expect("set");
+        let proxy = resolve(
+            &ProxySetting::Url("proxy.local:3128".into()),
+            &device(),
+            |_| None,
+        )
+        .expect("valid")
+        .expect("set");
         assert_eq!(proxy.display, "proxy.local:3128");
     }
 }

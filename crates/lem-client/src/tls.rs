@@ -130,13 +130,20 @@ fn webpki_verifier(
         .map_err(|e| DeviceError::Config(format!("TLS trust store: {e}")))
 }
 
-fn read_pem_certificates(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, DeviceError> {
+fn read_pem_certificates(
+    path: &std::path::Path,
+) -> Result<Vec<CertificateDer<'static>>, DeviceError> {
     let text = std::fs::read(path).map_err(|e| {
         DeviceError::Config(format!("cannot read the CA file {}: {e}", path.display()))
     })?;
     let certs: Vec<_> = rustls_pemfile::certs(&mut text.as_slice())
         .collect::<Result<_, _>>()
-        .map_err(|e| DeviceError::Config(format!("the CA file {} is not valid PEM: {e}", path.display())))?;
+        .map_err(|e| {
+            DeviceError::Config(format!(
+                "the CA file {} is not valid PEM: {e}",
+                path.display()
+            ))
+        })?;
     if certs.is_empty() {
         return Err(DeviceError::Config(format!(
             "the CA file {} holds no certificate",

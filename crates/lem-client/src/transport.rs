@@ -10,7 +10,11 @@ use crate::http::Funnel;
 use crate::tls::{PinMismatch, fingerprint};
 
 /// Maps a reqwest send error to a [`DeviceError`].
-pub(crate) fn classify_transport_error(error: &reqwest::Error, funnel: &Funnel, timeout: Duration) -> DeviceError {
+pub(crate) fn classify_transport_error(
+    error: &reqwest::Error,
+    funnel: &Funnel,
+    timeout: Duration,
+) -> DeviceError {
     let endpoint = funnel.endpoint.clone();
     if let Some(kind) = find_tls_failure(error) {
         return DeviceError::Tls {
@@ -25,7 +29,11 @@ pub(crate) fn classify_transport_error(error: &reqwest::Error, funnel: &Funnel, 
         } else {
             (TimeoutStage::Response, timeout)
         };
-        return DeviceError::Timeout { endpoint, stage, after };
+        return DeviceError::Timeout {
+            endpoint,
+            stage,
+            after,
+        };
     }
     let reason = describe_io(error);
     if error.is_connect() {
@@ -35,14 +43,23 @@ pub(crate) fn classify_transport_error(error: &reqwest::Error, funnel: &Funnel, 
                 reason,
             };
         }
+        let reason = if reason == REFUSED {
+            format!("{reason} (is the port open and the admin console running?)")
+        } else {
+            reason
+        };
         return DeviceError::Unreachable { endpoint, reason };
     }
     DeviceError::ConnectionLost { endpoint }
 }
 
-fn sources<'a>(error: &'a (dyn StdError + 'static)) -> impl Iterator<Item = &'a (dyn StdError + 'static)> {
+fn sources<'a>(
+    error: &'a (dyn StdError + 'static),
+) -> impl Iterator<Item = &'a (dyn StdError + 'static)> {
     // io::Error::source() skips the wrapped error itself, so step into it explicitly.
-    std::iter::successors(Some(error), |&e: &&'a (dyn StdError + 'static)| next_source(e))
+    std::iter::successors(Some(error), |&e: &&'a (dyn StdError + 'static)| {
+        next_source(e)
+    })
 }
 
 fn next_source<'a>(e: &'a (dyn StdError + 'static)) -> Option<&'a (dyn StdError + 'static)> {
@@ -55,40 +72,54 @@ fn next_source<'a>(e: &'a (dyn StdError + 'static)) -> Option<&'a (dyn StdError 
 }
 
 fn find_tls_failure(error: &reqwest::Error) -> Option<TlsFailure> {
-    sources(error).find_map(|e| e.downcast_ref::<rustls::Error>()).map(|e| match e {
-        rustls::Error::InvalidCertificate(cert) => match cert {
-            rustls::CertificateError::UnknownIssuer | rustls::CertificateError::BadSignature => {
-                TlsFailure::Untrusted
-            }
-            rustls::CertificateError::Expired
-            | rustls::CertificateError::ExpiredContext { .. }
-            | rustls::CertificateError::NotValidYet
-            | rustls::CertificateError::NotValidYetContext { .. } => TlsFailure::Expired,
-            rustls::CertificateError::NotValidForName
-            | rustls::CertificateError::NotValidForNameContext { .. } => TlsFailure::NameMismatch,
-            rustls::CertificateError::Other(other) if other.0.downcast_ref::<PinMismatch>().is_some() => {
-                TlsFailure::PinMismatch
-            }
-            rustls::CertificateError::Other(other) if format!("{other}").contains("CaUsedAsEndEntity") => {
-                TlsFailure::Untrusted
-            }
+    sources(error)
+        .find_map(|e| e.downcast_ref::<rustls::Error>())
+        .map(|e| match e {
+            rustls::Error::InvalidCertificate(cert) => match cert {
+                rustls::CertificateError::UnknownIssuer
+                | rustls::CertificateError::BadSignature => TlsFailure::Untrusted,
+                rustls::CertificateError::Expired
+                | rustls::CertificateError::ExpiredContext { .. }
+                | rustls::CertificateError::NotValidYet
+                | rustls::CertificateError::NotValidYetContext { .. } => TlsFailure::Expired,
+                rustls::CertificateError::NotValidForName
+                | rustls::CertificateError::NotValidForNameContext { .. } => {
+                    TlsFailure::NameMismatch
+                }
+                rustls::CertificateError::Other(other)
+                    if other.0.downcast_ref::<PinMismatch>().is_some() =>
+                {
+                    TlsFailure::PinMismatch
+                }
+                rustls::CertificateError::Other(other)
+                    if format!("{other}").contains("CaUsedAsEndEntity") =>
+                {
+                    TlsFailure::Untrusted
+                }
+                _ => TlsFailure::Handshake,
+            },
             _ => TlsFailure::Handshake,
-        },
-        _ => TlsFailure::Handshake,
-    })
+        })
 }
+
+const REFUSED: &str = "connection refused";
 
 fn describe_io(error: &reqwest::Error) -> String {
     if let Some(io) = sources(error).find_map(|e| e.downcast_ref::<io::Error>()) {
         return match io.kind() {
-            io::ErrorKind::ConnectionRefused => "connection refused (is the port open and the admin console running?)".into(),
+            io::ErrorKind::ConnectionRefused => REFUSED.into(),
             io::ErrorKind::ConnectionReset => "connection reset".into(),
-            io::ErrorKind::HostUnreachable | io::ErrorKind::NetworkUnreachable => "no route to host".into(),
+            io::ErrorKind::HostUnreachable | io::ErrorKind::NetworkUnreachable => {
+                "no route to host".into()
+            }
             io::ErrorKind::TimedOut => "connection timed out".into(),
             _ => format!("network error ({})", io.kind()),
         };
     }
-    let text = sources(error).map(|e| e.to_string()).collect::<Vec<_>>().join(": ");
+    let text = sources(error)
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join(": ");
     if text.contains("dns error") || text.contains("failed to lookup") {
         "the host name could not be resolved (DNS)".into()
     } else if text.contains("tunnel") || text.contains("proxy") {
@@ -97,4 +128,3 @@ fn describe_io(error: &reqwest::Error) -> String {
         "network error".into()
     }
 }
-
