@@ -6,5 +6,6 @@ mod devices;
 mod harness;
 mod imports;
 mod deletions;
+mod docs;
 mod serving;
 mod sessions;
