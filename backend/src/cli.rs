@@ -236,6 +236,7 @@ async fn serve(cli: &Cli) -> Result<(), StartupError> {
     }
     let state = startup::build_state(config, &cli.config_dir())?;
     startup::ensure_first_admin(&state, |name| std::env::var(name).ok()).await?;
+    startup::spawn_session_purge(&state);
     let app = crate::Application::bind(state.clone(), listen)
         .await
         .map_err(|e| StartupError::Other(format!("cannot listen on {listen}: {e}")))?;

@@ -101,6 +101,24 @@ pub async fn ensure_first_admin(state: &AppState, env: impl Fn(&str) -> Option<S
     Ok(())
 }
 
+/// Removes expired sessions every ten minutes (they are refused on use anyway; this keeps the
+/// table small).
+pub fn spawn_session_purge(state: &AppState) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            let now = state.clock.now_ms();
+            let idle = i64::try_from(state.config.session.idle_timeout_minutes * 60_000).unwrap_or(i64::MAX);
+            let absolute = i64::try_from(state.config.session.absolute_timeout_hours * 3_600_000).unwrap_or(i64::MAX);
+            if let Err(error) = state.db.purge_sessions(now.saturating_sub(idle), now.saturating_sub(absolute)).await {
+                tracing::warn!(%error, "could not purge expired sessions");
+            }
+        }
+    });
+}
+
 /// Resolves on Ctrl-C or SIGTERM.
 pub async fn shutdown_signal() {
     let ctrl_c = async {
