@@ -7,17 +7,24 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 fn main() {
-    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into()));
-    let dist = std::env::var("LEM_PANEL_DIST").map(PathBuf::from).unwrap_or_else(|_| manifest.join("../dist"));
+    let manifest =
+        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into()));
+    let dist = std::env::var("LEM_PANEL_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| manifest.join("../dist"));
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into()));
     println!("cargo:rerun-if-changed={}", dist.display());
     println!("cargo:rerun-if-env-changed=LEM_PANEL_DIST");
     let mut files = Vec::new();
     collect(&dist, &dist, &mut files);
     files.sort();
-    let mut code = String::from("/// Files of the built web app.\npub static WEB_ASSETS: &[EmbeddedFile] = &[\n");
+    let mut code = String::from(
+        "/// Files of the built web app.\npub static WEB_ASSETS: &[EmbeddedFile] = &[\n",
+    );
     for (i, (rel, path)) in files.iter().enumerate() {
-        let Ok(bytes) = std::fs::read(path) else { continue };
+        let Ok(bytes) = std::fs::read(path) else {
+            continue;
+        };
         let gz = out_dir.join(format!("asset{i}.gz"));
         let br = out_dir.join(format!("asset{i}.br"));
         write_file(&gz, &gzip(&bytes));
@@ -35,7 +42,9 @@ fn main() {
 }
 
 fn collect(root: &Path, dir: &Path, files: &mut Vec<(String, PathBuf)>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
@@ -62,7 +71,11 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 
 fn brotli(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 22,
+        ..Default::default()
+    };
     let _ = brotli::BrotliCompress(&mut &bytes[..], &mut out, &params);
     out
 }

@@ -17,7 +17,9 @@ pub fn escape(text: &str) -> String {
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
             '\\' => out.push_str("\\\\"),
-            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}') => {
+            c if c.is_control()
+                || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}') =>
+            {
                 out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
             }
             c => out.push(c),
@@ -42,7 +44,12 @@ pub struct AuditEvent<'a> {
 }
 
 /// Appends a record; it is committed before this returns.
-pub async fn record(db: &Db, clock: &dyn Clock, context: &RequestContext, event: AuditEvent<'_>) -> Result<(), ApiError> {
+pub async fn record(
+    db: &Db,
+    clock: &dyn Clock,
+    context: &RequestContext,
+    event: AuditEvent<'_>,
+) -> Result<(), ApiError> {
     let entry = AuditEntry {
         actor: escape(event.actor),
         client_addr: escape(&context.client_addr),
@@ -58,7 +65,12 @@ pub async fn record(db: &Db, clock: &dyn Clock, context: &RequestContext, event:
 
 /// Like [`record`], for outcomes recorded after the fact: a failure is logged, not returned
 /// (the action already happened and cannot be undone).
-pub async fn record_outcome(db: &Db, clock: &dyn Clock, context: &RequestContext, event: AuditEvent<'_>) {
+pub async fn record_outcome(
+    db: &Db,
+    clock: &dyn Clock,
+    context: &RequestContext,
+    event: AuditEvent<'_>,
+) {
     if let Err(error) = record(db, clock, context, event).await {
         tracing::error!(%error, "could not write an audit record");
     }
@@ -77,14 +89,22 @@ pub fn to_jsonl(records: &[shared::api::AuditRecord]) -> String {
 /// prefixed with `'` so a spreadsheet never runs a cell as a formula.
 pub fn to_csv(records: &[shared::api::AuditRecord]) -> String {
     fn cell(text: &str) -> String {
-        let guarded = if text.starts_with(['=', '+', '-', '@']) { format!("'{text}") } else { text.to_owned() };
+        let guarded = if text.starts_with(['=', '+', '-', '@']) {
+            format!("'{text}")
+        } else {
+            text.to_owned()
+        };
         format!("\"{}\"", guarded.replace('"', "\"\""))
     }
-    let mut out = String::from("id,at_utc,actor,client_addr,action,device,target,outcome,request_id\n");
+    let mut out =
+        String::from("id,at_utc,actor,client_addr,action,device,target,outcome,request_id\n");
     for r in records {
         let at = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(r.at_ms) * 1_000_000)
             .ok()
-            .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+            .and_then(|t| {
+                t.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            })
             .unwrap_or_default();
         let fields = [
             r.id.to_string(),
@@ -109,7 +129,10 @@ mod tests {
 
     #[test]
     fn control_characters_cannot_forge_lines() {
-        assert_eq!(escape("evil\nadmin login_succeeded"), "evil\\nadmin login_succeeded");
+        assert_eq!(
+            escape("evil\nadmin login_succeeded"),
+            "evil\\nadmin login_succeeded"
+        );
         assert_eq!(escape("a\u{1b}[31mb"), "a\\u{1b}[31mb");
         assert_eq!(escape("bidi\u{202e}x"), "bidi\\u{202e}x");
         assert_eq!(escape("plain name:tag"), "plain name:tag");

@@ -183,7 +183,10 @@ impl Cli {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     startup::init_logging(cli.log_json);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("lem-panel: cannot start the async runtime: {e}");
@@ -214,13 +217,20 @@ async fn run(cli: Cli) -> Result<(), StartupError> {
         Some(Command::Users(command)) => users(&cli, command).await,
         Some(Command::Audit(AuditCommand::Export { format, output })) => {
             let db = Db::open(&cli.load_config()?.database)?;
-            let records = db.audit(AuditFilter { limit: Some(u32::MAX), ..Default::default() }).await?;
+            let records = db
+                .audit(AuditFilter {
+                    limit: Some(u32::MAX),
+                    ..Default::default()
+                })
+                .await?;
             let text = match format {
                 ExportFormat::Jsonl => to_jsonl(&records),
                 ExportFormat::Csv => to_csv(&records),
             };
             match output {
-                Some(path) => std::fs::write(path, text).map_err(|e| StartupError::Other(format!("cannot write {}: {e}", path.display())))?,
+                Some(path) => std::fs::write(path, text).map_err(|e| {
+                    StartupError::Other(format!("cannot write {}: {e}", path.display()))
+                })?,
                 None => print!("{text}"),
             }
             Ok(())
@@ -240,8 +250,13 @@ async fn serve(cli: &Cli) -> Result<(), StartupError> {
     let app = crate::Application::bind(state.clone(), listen)
         .await
         .map_err(|e| StartupError::Other(format!("cannot listen on {listen}: {e}")))?;
-    let addr = app.local_addr().map_err(|e| StartupError::Other(e.to_string()))?;
-    println!("lem-panel listening on http://{addr}{}", state.config.base_with_slash());
+    let addr = app
+        .local_addr()
+        .map_err(|e| StartupError::Other(e.to_string()))?;
+    println!(
+        "lem-panel listening on http://{addr}{}",
+        state.config.base_with_slash()
+    );
     app.run_until(startup::shutdown_signal(), Duration::from_secs(14))
         .await
         .map_err(|e| StartupError::Other(e.to_string()))
@@ -261,25 +276,43 @@ fn read_password(from_stdin: bool) -> Result<String, StartupError> {
         }
         first
     };
-    shared::api::validate_password(&password).map_err(|e| StartupError::Other(format!("the password {e}")))?;
+    shared::api::validate_password(&password)
+        .map_err(|e| StartupError::Other(format!("the password {e}")))?;
     Ok(password)
 }
 
 async fn users(cli: &Cli, command: &UsersCommand) -> Result<(), StartupError> {
     let db = Db::open(&cli.load_config()?.database)?;
     let now = crate::clock::Clock::now_ms(&crate::clock::SystemClock);
-    let hash = |p: String| async move { password::hash(p).await.map_err(|e| StartupError::Other(e.to_string())) };
+    let hash = |p: String| async move {
+        password::hash(p)
+            .await
+            .map_err(|e| StartupError::Other(e.to_string()))
+    };
     let missing = |name: &str| StartupError::Other(format!("no user named {name:?}"));
     match command {
-        UsersCommand::Add { name, role, password_stdin } => {
-            shared::api::validate_username(name).map_err(|e| StartupError::Other(format!("the user name {e}")))?;
+        UsersCommand::Add {
+            name,
+            role,
+            password_stdin,
+        } => {
+            shared::api::validate_username(name)
+                .map_err(|e| StartupError::Other(format!("the user name {e}")))?;
             let hashed = hash(read_password(*password_stdin)?).await?;
-            if !db.create_user(name.clone(), hashed, (*role).into(), false, now).await? {
-                return Err(StartupError::Other(format!("a user named {name:?} already exists")));
+            if !db
+                .create_user(name.clone(), hashed, (*role).into(), false, now)
+                .await?
+            {
+                return Err(StartupError::Other(format!(
+                    "a user named {name:?} already exists"
+                )));
             }
             println!("added {name} ({})", Role::from(*role).as_str());
         }
-        UsersCommand::Passwd { name, password_stdin } => {
+        UsersCommand::Passwd {
+            name,
+            password_stdin,
+        } => {
             let hashed = hash(read_password(*password_stdin)?).await?;
             if !db.set_password(name.clone(), hashed, false, None).await? {
                 return Err(missing(name));
@@ -288,22 +321,63 @@ async fn users(cli: &Cli, command: &UsersCommand) -> Result<(), StartupError> {
         }
         UsersCommand::Disable { name } | UsersCommand::Enable { name } => {
             let enabled = matches!(command, UsersCommand::Enable { .. });
-            db.update_user(name.clone(), UserChange { role: None, enabled: Some(enabled) }).await?.ok_or_else(|| missing(name))?;
-            println!("{name} {}", if enabled { "enabled" } else { "disabled; their sessions have ended" });
+            db.update_user(
+                name.clone(),
+                UserChange {
+                    role: None,
+                    enabled: Some(enabled),
+                },
+            )
+            .await?
+            .ok_or_else(|| missing(name))?;
+            println!(
+                "{name} {}",
+                if enabled {
+                    "enabled"
+                } else {
+                    "disabled; their sessions have ended"
+                }
+            );
         }
-        UsersCommand::Role { name, role, device: None } => {
-            db.update_user(name.clone(), UserChange { role: Some((*role).into()), enabled: None }).await?.ok_or_else(|| missing(name))?;
+        UsersCommand::Role {
+            name,
+            role,
+            device: None,
+        } => {
+            db.update_user(
+                name.clone(),
+                UserChange {
+                    role: Some((*role).into()),
+                    enabled: None,
+                },
+            )
+            .await?
+            .ok_or_else(|| missing(name))?;
             println!("{name} is now {}", Role::from(*role).as_str());
         }
-        UsersCommand::Role { name, role, device: Some(device) } => {
+        UsersCommand::Role {
+            name,
+            role,
+            device: Some(device),
+        } => {
             db.user(name.clone()).await?.ok_or_else(|| missing(name))?;
-            db.set_device_role(name.clone(), device.clone(), Some((*role).into())).await?;
-            println!("{name} is {} on device {device}", Role::from(*role).as_str());
+            db.set_device_role(name.clone(), device.clone(), Some((*role).into()))
+                .await?;
+            println!(
+                "{name} is {} on device {device}",
+                Role::from(*role).as_str()
+            );
         }
         UsersCommand::List => {
             let mut out = std::io::stdout().lock();
             for u in db.users().await? {
-                let _ = writeln!(out, "{:<24} {:<9} {}", u.username, u.role.as_str(), if u.enabled { "enabled" } else { "disabled" });
+                let _ = writeln!(
+                    out,
+                    "{:<24} {:<9} {}",
+                    u.username,
+                    u.role.as_str(),
+                    if u.enabled { "enabled" } else { "disabled" }
+                );
             }
         }
     }

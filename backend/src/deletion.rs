@@ -26,15 +26,25 @@ fn refs(name: &str, tags: &BTreeSet<String>) -> String {
     if tags.is_empty() {
         return "none".into();
     }
-    tags.iter().map(|t| format!("{name}:{t}")).collect::<Vec<_>>().join(", ")
+    tags.iter()
+        .map(|t| format!("{name}:{t}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Deletes `name@digest` if the tags sharing the digest are exactly `expected`.
-pub async fn delete_verified(device: &Device, name: &str, digest: &str, expected: &BTreeSet<String>) -> Result<DeletionResponse, ApiError> {
+pub async fn delete_verified(
+    device: &Device,
+    name: &str,
+    digest: &str,
+    expected: &BTreeSet<String>,
+) -> Result<DeletionResponse, ApiError> {
     let current = tags_sharing(&device.list().await?, name, digest);
     if &current != expected {
         let message = if current.is_empty() {
-            format!("No tag of {name} points at this digest any more (it may already be deleted). Refresh the list.")
+            format!(
+                "No tag of {name} points at this digest any more (it may already be deleted). Refresh the list."
+            )
         } else {
             format!(
                 "The tags that would disappear changed since you looked: now {}. Review them and confirm again.",
@@ -49,7 +59,9 @@ pub async fn delete_verified(device: &Device, name: &str, digest: &str, expected
     // A timeout or dropped connection may still have deleted: the re-list decides.
     let device_error = match device.delete(name, digest).await {
         Ok(()) => None,
-        Err(e @ ApiError::Device { .. }) if matches!(&e, ApiError::Device { error, .. } if error.outcome_unknown()) => Some(e),
+        Err(e @ ApiError::Device { .. }) if matches!(&e, ApiError::Device { error, .. } if error.outcome_unknown()) => {
+            Some(e)
+        }
         Err(e) => return Err(e),
     };
     let (outcome, still) = match (device.list().await, device_error) {

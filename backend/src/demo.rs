@@ -44,16 +44,36 @@ pub async fn run(cli: &Cli) -> Result<(), StartupError> {
     let mut logins = Vec::new();
     for role in [Role::Admin, Role::Operator, Role::Viewer] {
         let pass = password::generate();
-        let hash = password::hash(pass.clone()).await.map_err(|e| StartupError::Other(e.to_string()))?;
-        state.db.create_user(role.as_str().to_owned(), hash, role, false, state.clock.now_ms()).await?;
+        let hash = password::hash(pass.clone())
+            .await
+            .map_err(|e| StartupError::Other(e.to_string()))?;
+        state
+            .db
+            .create_user(
+                role.as_str().to_owned(),
+                hash,
+                role,
+                false,
+                state.clock.now_ms(),
+            )
+            .await?;
         logins.push((role, pass));
     }
     let app = crate::Application::bind(state.clone(), listen)
         .await
-        .map_err(|e| StartupError::Other(format!("cannot listen on {listen}: {e} (use --listen 127.0.0.1:PORT)")))?;
-    let addr = app.local_addr().map_err(|e| StartupError::Other(e.to_string()))?;
+        .map_err(|e| {
+            StartupError::Other(format!(
+                "cannot listen on {listen}: {e} (use --listen 127.0.0.1:PORT)"
+            ))
+        })?;
+    let addr = app
+        .local_addr()
+        .map_err(|e| StartupError::Other(e.to_string()))?;
     println!();
-    println!("lem-panel demo is running: http://{addr}{}", state.config.base_with_slash());
+    println!(
+        "lem-panel demo is running: http://{addr}{}",
+        state.config.base_with_slash()
+    );
     for (role, pass) in &logins {
         let can = match role {
             Role::Admin => "everything: import, delete, users, audit",
@@ -62,10 +82,19 @@ pub async fn run(cli: &Cli) -> Result<(), StartupError> {
         };
         println!("  user {:<8} password {pass}   ({can})", role.as_str());
     }
-    println!("simulated device: {} (TLS pinned to sha256 {})", sim.url(), sim.fingerprint());
-    println!("database: {} (removed on exit)", state.config.database.display());
+    println!(
+        "simulated device: {} (TLS pinned to sha256 {})",
+        sim.url(),
+        sim.fingerprint()
+    );
+    println!(
+        "database: {} (removed on exit)",
+        state.config.database.display()
+    );
     println!("Press Ctrl-C to stop.");
-    let result = app.run_until(startup::shutdown_signal(), Duration::from_secs(5)).await;
+    let result = app
+        .run_until(startup::shutdown_signal(), Duration::from_secs(5))
+        .await;
     sim.shutdown().await;
     if cli.database.is_none() {
         let _ = std::fs::remove_dir_all(&temp);

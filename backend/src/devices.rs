@@ -6,7 +6,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use lem_client::{DeviceClient, DeviceError, ImageList, InfoReport, Operation, PullRequest, RegistryApi};
+use lem_client::{
+    DeviceClient, DeviceError, ImageList, InfoReport, Operation, PullRequest, RegistryApi,
+};
 use shared::api::{DeviceSummary, Role};
 use tokio::sync::Semaphore;
 
@@ -28,7 +30,9 @@ pub struct Device {
 
 impl std::fmt::Debug for Device {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Device").field("id", &self.settings.id).finish_non_exhaustive()
+        f.debug_struct("Device")
+            .field("id", &self.settings.id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -62,7 +66,11 @@ impl Device {
         }
     }
 
-    async fn run<T>(&self, op: Operation, call: impl Future<Output = Result<T, DeviceError>>) -> Result<T, ApiError> {
+    async fn run<T>(
+        &self,
+        op: Operation,
+        call: impl Future<Output = Result<T, DeviceError>>,
+    ) -> Result<T, ApiError> {
         let _slot = tokio::time::timeout(self.queue_wait, self.slots.acquire())
             .await
             .ok()
@@ -75,7 +83,8 @@ impl Device {
             })?;
         let started = Instant::now();
         let result = call.await;
-        self.metrics.record_device_call(self.id(), op, result.as_ref().err(), started.elapsed());
+        self.metrics
+            .record_device_call(self.id(), op, result.as_ref().err(), started.elapsed());
         result.map_err(|error| ApiError::Device {
             device: self.name().to_owned(),
             error,
@@ -89,12 +98,14 @@ impl Device {
 
     /// Pulls an image into the device (once, never retried).
     pub async fn pull(&self, request: &PullRequest) -> Result<(), ApiError> {
-        self.run(Operation::Pull, self.api.pull_image(request)).await
+        self.run(Operation::Pull, self.api.pull_image(request))
+            .await
     }
 
     /// Deletes a manifest (once, never retried).
     pub async fn delete(&self, name: &str, digest: &str) -> Result<(), ApiError> {
-        self.run(Operation::Delete, self.api.delete_image(name, digest)).await
+        self.run(Operation::Delete, self.api.delete_image(name, digest))
+            .await
     }
 
     /// Reads the registry info.
@@ -116,7 +127,11 @@ pub struct Devices {
 
 impl Devices {
     /// Builds a client per configured device.
-    pub fn from_config(config: &Config, config_dir: &Path, metrics: &Arc<Metrics>) -> Result<Self, ConfigError> {
+    pub fn from_config(
+        config: &Config,
+        config_dir: &Path,
+        metrics: &Arc<Metrics>,
+    ) -> Result<Self, ConfigError> {
         let mut parts: Vec<(DeviceSettings, Arc<dyn RegistryApi>)> = Vec::new();
         for settings in &config.devices {
             let client = DeviceClient::new(settings.client_config(config_dir)?)
@@ -127,7 +142,11 @@ impl Devices {
     }
 
     /// Wraps ready-made device APIs (tests substitute fakes here).
-    pub fn from_parts(parts: Vec<(DeviceSettings, Arc<dyn RegistryApi>)>, config: &Config, metrics: &Arc<Metrics>) -> Self {
+    pub fn from_parts(
+        parts: Vec<(DeviceSettings, Arc<dyn RegistryApi>)>,
+        config: &Config,
+        metrics: &Arc<Metrics>,
+    ) -> Self {
         let list = parts
             .into_iter()
             .map(|(settings, api)| {

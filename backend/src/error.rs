@@ -137,13 +137,20 @@ impl ApiError {
                 ErrorCode::PasswordChangeRequired,
                 "Choose a new password before continuing (your current one was a one-time password).",
             ),
-            Self::NotFound(what) => plain(StatusCode::NOT_FOUND, ErrorCode::NotFound, &format!("{what} not found.")),
+            Self::NotFound(what) => plain(
+                StatusCode::NOT_FOUND,
+                ErrorCode::NotFound,
+                &format!("{what} not found."),
+            ),
             Self::MethodNotAllowed => plain(
                 StatusCode::METHOD_NOT_ALLOWED,
                 ErrorCode::MethodNotAllowed,
                 "This route does not accept that HTTP method.",
             ),
-            Self::Conflict { message, current_tags } => (
+            Self::Conflict {
+                message,
+                current_tags,
+            } => (
                 StatusCode::CONFLICT,
                 ErrorDetail {
                     current_tags: current_tags.clone(),
@@ -165,7 +172,9 @@ impl ApiError {
                 ErrorCode::TooManyRequests,
                 &format!("Too many failed attempts. Try again in {retry_after_secs} seconds."),
             ),
-            Self::Unavailable(why) => plain(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable, why),
+            Self::Unavailable(why) => {
+                plain(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable, why)
+            }
             Self::Device { device, error } => device_error(device, error),
             Self::Internal(_) => plain(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -204,7 +213,10 @@ fn with_hint(code: ErrorCode, message: String, hint: &str) -> ErrorDetail {
 }
 
 fn said(message: &Option<String>) -> String {
-    message.as_ref().map(|m| format!(" The device said: \"{m}\".")).unwrap_or_default()
+    message
+        .as_ref()
+        .map(|m| format!(" The device said: \"{m}\"."))
+        .unwrap_or_default()
 }
 
 /// The one mapping from a device failure to a panel status, code and message. A device 401 is
@@ -213,96 +225,200 @@ pub fn device_error(device: &str, error: &DeviceError) -> (StatusCode, ErrorDeta
     use DeviceError as E;
     let bad_gateway = StatusCode::BAD_GATEWAY;
     match error {
-        E::Unreachable { endpoint, reason } => (bad_gateway, with_hint(
-            ErrorCode::DeviceUnreachable,
-            format!("Could not connect to device \"{device}\" at {endpoint}: {reason}."),
-            "Check that the device is running and that its admin port is open from the panel's host (minimal installs often firewall port 8446).",
-        )),
-        E::Proxy { proxy, reason } => (bad_gateway, with_hint(
-            ErrorCode::DeviceProxy,
-            format!("Could not connect to proxy {proxy} on the way to device \"{device}\": {reason}."),
-            "Check the panel's HTTPS_PROXY and NO_PROXY environment, or set proxy = \"none\" for this device.",
-        )),
-        E::Tls { endpoint, kind, presented_sha256 } => {
+        E::Unreachable { endpoint, reason } => (
+            bad_gateway,
+            with_hint(
+                ErrorCode::DeviceUnreachable,
+                format!("Could not connect to device \"{device}\" at {endpoint}: {reason}."),
+                "Check that the device is running and that its admin port is open from the panel's host (minimal installs often firewall port 8446).",
+            ),
+        ),
+        E::Proxy { proxy, reason } => (
+            bad_gateway,
+            with_hint(
+                ErrorCode::DeviceProxy,
+                format!(
+                    "Could not connect to proxy {proxy} on the way to device \"{device}\": {reason}."
+                ),
+                "Check the panel's HTTPS_PROXY and NO_PROXY environment, or set proxy = \"none\" for this device.",
+            ),
+        ),
+        E::Tls {
+            endpoint,
+            kind,
+            presented_sha256,
+        } => {
             let presented = presented_sha256
                 .as_ref()
                 .map(|fp| format!(" It presented a certificate with SHA-256 fingerprint {fp}."))
                 .unwrap_or_default();
             let hint = match kind {
-                TlsFailure::Untrusted => "Pin the device's certificate (tls = \"pin\" with its SHA-256 fingerprint) or configure its CA file (tls = \"ca\"). The panel never falls back to plain HTTP.",
-                TlsFailure::PinMismatch => "If the device's certificate was renewed on purpose, an admin must update the pinned fingerprint; otherwise something else is answering at this address.",
+                TlsFailure::Untrusted => {
+                    "Pin the device's certificate (tls = \"pin\" with its SHA-256 fingerprint) or configure its CA file (tls = \"ca\"). The panel never falls back to plain HTTP."
+                }
+                TlsFailure::PinMismatch => {
+                    "If the device's certificate was renewed on purpose, an admin must update the pinned fingerprint; otherwise something else is answering at this address."
+                }
                 TlsFailure::Expired => "Renew the device's certificate, or pin it (tls = \"pin\").",
-                TlsFailure::NameMismatch => "Use the host name the certificate was issued for in the device URL, or pin the certificate (tls = \"pin\").",
-                TlsFailure::Handshake => "Check that the URL points at the device's HTTPS admin port.",
+                TlsFailure::NameMismatch => {
+                    "Use the host name the certificate was issued for in the device URL, or pin the certificate (tls = \"pin\")."
+                }
+                TlsFailure::Handshake => {
+                    "Check that the URL points at the device's HTTPS admin port."
+                }
             };
-            (bad_gateway, with_hint(
-                ErrorCode::DeviceTls,
-                format!("The certificate of device \"{device}\" at {endpoint} was not accepted: {kind}.{presented}"),
-                hint,
-            ))
+            (
+                bad_gateway,
+                with_hint(
+                    ErrorCode::DeviceTls,
+                    format!(
+                        "The certificate of device \"{device}\" at {endpoint} was not accepted: {kind}.{presented}"
+                    ),
+                    hint,
+                ),
+            )
         }
-        E::Timeout { endpoint, stage, after } => (StatusCode::GATEWAY_TIMEOUT, with_hint(
-            ErrorCode::DeviceTimeout,
-            format!("Device \"{device}\" at {endpoint} did not {stage} within {} seconds.", after.as_secs()),
-            match stage {
-                TimeoutStage::Connect => "A firewall may be dropping connections to the admin port, or the device is overloaded.",
-                TimeoutStage::Response => "The device may be busy or restarting. Try again; if it keeps happening, check the device.",
-            },
-        )),
-        E::ConnectionLost { endpoint } => (bad_gateway, with_hint(
-            ErrorCode::DeviceUnreachable,
-            format!("The connection to device \"{device}\" at {endpoint} closed before it answered."),
-            "The device may be restarting. Check the image list before trying again.",
-        )),
-        E::Unauthorized => (bad_gateway, with_hint(
-            ErrorCode::DeviceAuth,
-            format!("Device \"{device}\" rejected the panel's API token (HTTP 401)."),
-            "Ask an admin to update the device's token in the panel configuration: it may be wrong, expired or revoked.",
-        )),
-        E::Forbidden => (bad_gateway, with_hint(
-            ErrorCode::DeviceForbidden,
-            format!("Device \"{device}\" refused the operation: the panel's API token lacks permission (HTTP 403)."),
-            "Ask an admin to give the panel a token with Administrator scope on the device.",
-        )),
-        E::BadRequest { message } => (StatusCode::BAD_REQUEST, ErrorDetail::new(
-            ErrorCode::DeviceBadRequest,
-            format!("Device \"{device}\" rejected the request's parameters (HTTP 400).{}", said(message)),
-        )),
-        E::NotFound { message } => (StatusCode::NOT_FOUND, ErrorDetail::new(
-            ErrorCode::DeviceNotFound,
-            format!("Device \"{device}\" says the target does not exist (HTTP 404).{}", said(message)),
-        )),
-        E::Unsupported { status, message } => (bad_gateway, with_hint(
-            ErrorCode::DeviceUnsupported,
-            format!("The registry of device \"{device}\" does not support this operation (HTTP {status}).{}", said(message)),
-            "Deletion may be disabled in the device's registry settings.",
-        )),
-        E::Server { status, message } | E::UnexpectedStatus { status, message } => (bad_gateway, ErrorDetail::new(
-            ErrorCode::DeviceError,
-            format!("Device \"{device}\" failed (HTTP {status}).{}", said(message)),
-        )),
-        E::Refused { code, message, details } => {
-            let details = details.as_ref().map(|d| format!(" Details: \"{d}\".")).unwrap_or_default();
-            (bad_gateway, ErrorDetail::new(
-                ErrorCode::DeviceRefused,
-                format!("Device \"{device}\" reported failure (code \"{code}\").{}{details}", said(message)),
-            ))
+        E::Timeout {
+            endpoint,
+            stage,
+            after,
+        } => (
+            StatusCode::GATEWAY_TIMEOUT,
+            with_hint(
+                ErrorCode::DeviceTimeout,
+                format!(
+                    "Device \"{device}\" at {endpoint} did not {stage} within {} seconds.",
+                    after.as_secs()
+                ),
+                match stage {
+                    TimeoutStage::Connect => {
+                        "A firewall may be dropping connections to the admin port, or the device is overloaded."
+                    }
+                    TimeoutStage::Response => {
+                        "The device may be busy or restarting. Try again; if it keeps happening, check the device."
+                    }
+                },
+            ),
+        ),
+        E::ConnectionLost { endpoint } => (
+            bad_gateway,
+            with_hint(
+                ErrorCode::DeviceUnreachable,
+                format!(
+                    "The connection to device \"{device}\" at {endpoint} closed before it answered."
+                ),
+                "The device may be restarting. Check the image list before trying again.",
+            ),
+        ),
+        E::Unauthorized => (
+            bad_gateway,
+            with_hint(
+                ErrorCode::DeviceAuth,
+                format!("Device \"{device}\" rejected the panel's API token (HTTP 401)."),
+                "Ask an admin to update the device's token in the panel configuration: it may be wrong, expired or revoked.",
+            ),
+        ),
+        E::Forbidden => (
+            bad_gateway,
+            with_hint(
+                ErrorCode::DeviceForbidden,
+                format!(
+                    "Device \"{device}\" refused the operation: the panel's API token lacks permission (HTTP 403)."
+                ),
+                "Ask an admin to give the panel a token with Administrator scope on the device.",
+            ),
+        ),
+        E::BadRequest { message } => (
+            StatusCode::BAD_REQUEST,
+            ErrorDetail::new(
+                ErrorCode::DeviceBadRequest,
+                format!(
+                    "Device \"{device}\" rejected the request's parameters (HTTP 400).{}",
+                    said(message)
+                ),
+            ),
+        ),
+        E::NotFound { message } => (
+            StatusCode::NOT_FOUND,
+            ErrorDetail::new(
+                ErrorCode::DeviceNotFound,
+                format!(
+                    "Device \"{device}\" says the target does not exist (HTTP 404).{}",
+                    said(message)
+                ),
+            ),
+        ),
+        E::Unsupported { status, message } => (
+            bad_gateway,
+            with_hint(
+                ErrorCode::DeviceUnsupported,
+                format!(
+                    "The registry of device \"{device}\" does not support this operation (HTTP {status}).{}",
+                    said(message)
+                ),
+                "Deletion may be disabled in the device's registry settings.",
+            ),
+        ),
+        E::Server { status, message } | E::UnexpectedStatus { status, message } => (
+            bad_gateway,
+            ErrorDetail::new(
+                ErrorCode::DeviceError,
+                format!(
+                    "Device \"{device}\" failed (HTTP {status}).{}",
+                    said(message)
+                ),
+            ),
+        ),
+        E::Refused {
+            code,
+            message,
+            details,
+        } => {
+            let details = details
+                .as_ref()
+                .map(|d| format!(" Details: \"{d}\"."))
+                .unwrap_or_default();
+            (
+                bad_gateway,
+                ErrorDetail::new(
+                    ErrorCode::DeviceRefused,
+                    format!(
+                        "Device \"{device}\" reported failure (code \"{code}\").{}{details}",
+                        said(message)
+                    ),
+                ),
+            )
         }
-        E::BadResponse { status, content_type, problem } => {
+        E::BadResponse {
+            status,
+            content_type,
+            problem,
+        } => {
             let what = match problem {
                 BadResponseKind::Html => "an HTML page instead of JSON".to_owned(),
                 other => other.to_string(),
             };
-            let ct = content_type.as_deref().map(|c| format!(", {c}")).unwrap_or_default();
-            (bad_gateway, with_hint(
-                ErrorCode::DeviceBadResponse,
-                format!("Device \"{device}\" returned {what} (HTTP {status}{ct})."),
-                "Something between the panel and the device (a proxy or login page) may be answering instead of the device's API.",
-            ))
+            let ct = content_type
+                .as_deref()
+                .map(|c| format!(", {c}"))
+                .unwrap_or_default();
+            (
+                bad_gateway,
+                with_hint(
+                    ErrorCode::DeviceBadResponse,
+                    format!("Device \"{device}\" returned {what} (HTTP {status}{ct})."),
+                    "Something between the panel and the device (a proxy or login page) may be answering instead of the device's API.",
+                ),
+            )
         }
-        E::Config(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorDetail::new(
-            ErrorCode::Internal,
-            format!("The panel's configuration for device \"{device}\" is not usable; see the server log."),
-        )),
+        E::Config(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorDetail::new(
+                ErrorCode::Internal,
+                format!(
+                    "The panel's configuration for device \"{device}\" is not usable; see the server log."
+                ),
+            ),
+        ),
     }
 }

@@ -75,7 +75,12 @@ impl JobRunner {
         }
         let job = self
             .db
-            .create_job(device.id().to_owned(), request.clone(), actor.to_owned(), self.clock.now_ms())
+            .create_job(
+                device.id().to_owned(),
+                request.clone(),
+                actor.to_owned(),
+                self.clock.now_ms(),
+            )
             .await?;
         in_flight.insert(key.clone(), job.id);
         drop(in_flight);
@@ -119,7 +124,14 @@ impl JobRunner {
         }
     }
 
-    async fn run(&self, id: i64, device: Arc<Device>, request: ImportRequest, actor: &str, context: &RequestContext) {
+    async fn run(
+        &self,
+        id: i64,
+        device: Arc<Device>,
+        request: ImportRequest,
+        actor: &str,
+        context: &RequestContext,
+    ) {
         let _slot = device.import_slots.clone().acquire_owned().await;
         let before = device
             .list()
@@ -142,12 +154,33 @@ impl JobRunner {
             internal_tag: request.internal_tag.clone(),
         };
         let result = device.pull(&pull).await;
-        self.update(id, Self::progress(JobState::Running, Some(JobStage::Verifying))).await;
-        let verdict = self.verify(&device, &request, result, before.as_deref()).await;
+        self.update(
+            id,
+            Self::progress(JobState::Running, Some(JobStage::Verifying)),
+        )
+        .await;
+        let verdict = self
+            .verify(&device, &request, result, before.as_deref())
+            .await;
         let (state, result_digest, error, outcome) = match verdict {
-            Verdict::Succeeded(digest) => (JobState::Succeeded, digest.clone(), None, format!("succeeded {}", digest.unwrap_or_default())),
-            Verdict::Failed(e) => (JobState::Failed, None, Some(e.clone()), format!("failed: {}", e.message)),
-            Verdict::Unknown(e) => (JobState::Unknown, None, Some(e.clone()), format!("unknown: {}", e.message)),
+            Verdict::Succeeded(digest) => (
+                JobState::Succeeded,
+                digest.clone(),
+                None,
+                format!("succeeded {}", digest.unwrap_or_default()),
+            ),
+            Verdict::Failed(e) => (
+                JobState::Failed,
+                None,
+                Some(e.clone()),
+                format!("failed: {}", e.message),
+            ),
+            Verdict::Unknown(e) => (
+                JobState::Unknown,
+                None,
+                Some(e.clone()),
+                format!("unknown: {}", e.message),
+            ),
         };
         self.update(
             id,
@@ -177,7 +210,13 @@ impl JobRunner {
     }
 
     /// Re-lists the device to decide what happened.
-    async fn verify(&self, device: &Device, request: &ImportRequest, result: Result<(), ApiError>, before: Option<&str>) -> Verdict {
+    async fn verify(
+        &self,
+        device: &Device,
+        request: &ImportRequest,
+        result: Result<(), ApiError>,
+        before: Option<&str>,
+    ) -> Verdict {
         let definite_failure = match &result {
             Ok(()) => None,
             Err(ApiError::Device { error, .. }) if error.outcome_unknown() => None,
@@ -192,7 +231,9 @@ impl JobRunner {
                 let why = e.to_parts().1.message;
                 return Verdict::Unknown(ErrorDetail::new(
                     ErrorCode::DeviceError,
-                    format!("The pull's outcome could not be checked: re-listing the device failed. {why}"),
+                    format!(
+                        "The pull's outcome could not be checked: re-listing the device failed. {why}"
+                    ),
                 ));
             }
         };
@@ -202,7 +243,9 @@ impl JobRunner {
                 ErrorCode::DeviceError,
                 "The device reported success, but the image is not in its list.",
             )),
-            (Err(_), Some(digest)) if before != Some(digest.as_str()) => Verdict::Succeeded(Some(digest)),
+            (Err(_), Some(digest)) if before != Some(digest.as_str()) => {
+                Verdict::Succeeded(Some(digest))
+            }
             (Err(e), _) => {
                 let detail = e.to_parts().1;
                 Verdict::Unknown(ErrorDetail {
@@ -221,6 +264,10 @@ impl JobRunner {
 pub fn describe(request: &ImportRequest) -> String {
     format!(
         "{}/{}:{} -> {}:{}",
-        request.external_url, request.external_name, request.external_tag, request.internal_name, request.internal_tag
+        request.external_url,
+        request.external_name,
+        request.external_tag,
+        request.internal_name,
+        request.internal_tag
     )
 }

@@ -70,7 +70,10 @@ impl Application {
     /// Binds `listen` (port 0 picks a free port).
     pub async fn bind(state: AppState, listen: SocketAddr) -> std::io::Result<Self> {
         let listener = tokio::net::TcpListener::bind(listen).await?;
-        Ok(Self { listener, router: router(state) })
+        Ok(Self {
+            listener,
+            router: router(state),
+        })
     }
 
     /// The bound address.
@@ -80,14 +83,22 @@ impl Application {
 
     /// Serves until `shutdown` completes, then stops accepting, lets requests in flight finish
     /// for up to `grace`, and returns.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static, grace: Duration) -> std::io::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+        grace: Duration,
+    ) -> std::io::Result<()> {
         let (tx, rx) = tokio::sync::watch::channel(false);
         let signal = async move {
             shutdown.await;
             let _ = tx.send(true);
         };
-        let server = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(signal);
+        let server = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(signal);
         let deadline = async move {
             let mut rx = rx;
             let _ = rx.wait_for(|stopped| *stopped).await;

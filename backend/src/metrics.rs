@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use lem_client::{DeviceError, Operation};
 
-const BUCKETS: [f64; 14] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 120.0, 1800.0];
+const BUCKETS: [f64; 14] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 120.0, 1800.0,
+];
 
 #[derive(Debug, Default, Clone)]
 struct Histogram {
@@ -34,7 +36,12 @@ pub fn outcome_label(error: Option<&DeviceError>) -> &'static str {
         Some(E::Tls { .. }) => "tls",
         Some(E::Timeout { .. }) => "timeout",
         Some(E::Unauthorized | E::Forbidden) => "auth",
-        Some(E::BadRequest { .. } | E::NotFound { .. } | E::Unsupported { .. } | E::UnexpectedStatus { .. }) => "rejected",
+        Some(
+            E::BadRequest { .. }
+            | E::NotFound { .. }
+            | E::Unsupported { .. }
+            | E::UnexpectedStatus { .. },
+        ) => "rejected",
         Some(E::Server { .. }) => "device_error",
         Some(E::Refused { .. }) => "refused",
         Some(E::BadResponse { .. }) => "bad_response",
@@ -46,15 +53,24 @@ impl Metrics {
     /// Counts one finished request.
     pub fn record_request(&self, method: &str, route: &str, status: u16) {
         if let Ok(mut map) = self.requests.lock() {
-            *map.entry((method.to_owned(), route.to_owned(), status)).or_default() += 1;
+            *map.entry((method.to_owned(), route.to_owned(), status))
+                .or_default() += 1;
         }
     }
 
     /// Records one device call.
-    pub fn record_device_call(&self, device: &str, op: Operation, error: Option<&DeviceError>, elapsed: Duration) {
+    pub fn record_device_call(
+        &self,
+        device: &str,
+        op: Operation,
+        error: Option<&DeviceError>,
+        elapsed: Duration,
+    ) {
         let secs = elapsed.as_secs_f64();
         if let Ok(mut map) = self.device_calls.lock() {
-            let h = map.entry((device.to_owned(), op.as_str(), outcome_label(error))).or_default();
+            let h = map
+                .entry((device.to_owned(), op.as_str(), outcome_label(error)))
+                .or_default();
             h.count += 1;
             h.sum += secs;
             for (i, bound) in BUCKETS.iter().enumerate() {
@@ -71,19 +87,41 @@ impl Metrics {
         out.push_str("# HELP lem_panel_http_requests_total HTTP requests by route and status.\n# TYPE lem_panel_http_requests_total counter\n");
         if let Ok(map) = self.requests.lock() {
             for ((method, route, status), n) in map.iter() {
-                let _ = writeln!(out, "lem_panel_http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {n}", escape(route));
+                let _ = writeln!(
+                    out,
+                    "lem_panel_http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {n}",
+                    escape(route)
+                );
             }
         }
         out.push_str("# HELP lem_panel_device_call_seconds Device call latency by device, operation and outcome.\n# TYPE lem_panel_device_call_seconds histogram\n");
         if let Ok(map) = self.device_calls.lock() {
             for ((device, op, outcome), h) in map.iter() {
-                let labels = format!("device=\"{}\",op=\"{op}\",outcome=\"{outcome}\"", escape(device));
+                let labels = format!(
+                    "device=\"{}\",op=\"{op}\",outcome=\"{outcome}\"",
+                    escape(device)
+                );
                 for (bound, n) in BUCKETS.iter().zip(h.counts) {
-                    let _ = writeln!(out, "lem_panel_device_call_seconds_bucket{{{labels},le=\"{bound}\"}} {n}");
+                    let _ = writeln!(
+                        out,
+                        "lem_panel_device_call_seconds_bucket{{{labels},le=\"{bound}\"}} {n}"
+                    );
                 }
-                let _ = writeln!(out, "lem_panel_device_call_seconds_bucket{{{labels},le=\"+Inf\"}} {}", h.count);
-                let _ = writeln!(out, "lem_panel_device_call_seconds_sum{{{labels}}} {}", h.sum);
-                let _ = writeln!(out, "lem_panel_device_call_seconds_count{{{labels}}} {}", h.count);
+                let _ = writeln!(
+                    out,
+                    "lem_panel_device_call_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
+                    h.count
+                );
+                let _ = writeln!(
+                    out,
+                    "lem_panel_device_call_seconds_sum{{{labels}}} {}",
+                    h.sum
+                );
+                let _ = writeln!(
+                    out,
+                    "lem_panel_device_call_seconds_count{{{labels}}} {}",
+                    h.count
+                );
             }
         }
         out.push_str("# HELP lem_panel_jobs Import jobs by state.\n# TYPE lem_panel_jobs gauge\n");
@@ -95,5 +133,8 @@ impl Metrics {
 }
 
 fn escape(label: &str) -> String {
-    label.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    label
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }

@@ -19,7 +19,9 @@ pub struct RandomRequestId;
 
 impl MakeRequestId for RandomRequestId {
     fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
-        HeaderValue::from_str(&hex::encode(rand::random::<[u8; 16]>())).ok().map(RequestId::new)
+        HeaderValue::from_str(&hex::encode(rand::random::<[u8; 16]>()))
+            .ok()
+            .map(RequestId::new)
     }
 }
 
@@ -35,9 +37,9 @@ fn error_for_status(status: StatusCode) -> ApiError {
         StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed,
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
         StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType,
-        StatusCode::REQUEST_TIMEOUT | StatusCode::SERVICE_UNAVAILABLE => {
-            ApiError::Unavailable("The panel could not finish the request in time; try again.".into())
-        }
+        StatusCode::REQUEST_TIMEOUT | StatusCode::SERVICE_UNAVAILABLE => ApiError::Unavailable(
+            "The panel could not finish the request in time; try again.".into(),
+        ),
         s if s.is_client_error() => ApiError::InvalidJson("the request is malformed".into()),
         _ => ApiError::internal(format!("layer answered {status}")),
     }
@@ -55,7 +57,11 @@ pub async fn finish(State(state): State<AppState>, request: Request, next: Next)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok())
         .is_some_and(|len| len > state.config.limits.body_bytes);
-    let mut response = if too_large { ApiError::PayloadTooLarge.into_response() } else { next.run(request).await };
+    let mut response = if too_large {
+        ApiError::PayloadTooLarge.into_response()
+    } else {
+        next.run(request).await
+    };
     let status = response.status();
     let is_json = response
         .headers()
@@ -70,17 +76,34 @@ pub async fn finish(State(state): State<AppState>, request: Request, next: Next)
     }
     let headers = response.headers_mut();
     headers.insert("content-security-policy", state.web.csp().clone());
-    headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
     headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
-    headers.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
-    headers.insert("cross-origin-resource-policy", HeaderValue::from_static("same-origin"));
-    headers.insert("permissions-policy", HeaderValue::from_static("camera=(), microphone=(), geolocation=()"));
+    headers.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(
+        "cross-origin-resource-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+    );
     if is_api {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    let route = response.extensions().get::<RouteLabel>().map_or("unmatched", |l| l.0);
-    state.metrics.record_request(method.as_str(), route, response.status().as_u16());
+    let route = response
+        .extensions()
+        .get::<RouteLabel>()
+        .map_or("unmatched", |l| l.0);
+    state
+        .metrics
+        .record_request(method.as_str(), route, response.status().as_u16());
     response
 }
 
@@ -97,7 +120,11 @@ pub fn under_base_path(base: &str, inner: Router) -> Router {
         async move {
             let path = request.uri().path();
             if path == base {
-                let query = request.uri().query().map(|q| format!("?{q}")).unwrap_or_default();
+                let query = request
+                    .uri()
+                    .query()
+                    .map(|q| format!("?{q}"))
+                    .unwrap_or_default();
                 return Redirect::permanent(&format!("{base}/{query}")).into_response();
             }
             let Some(rest) = path.strip_prefix(&base).filter(|r| r.starts_with('/')) else {
@@ -112,7 +139,10 @@ pub fn under_base_path(base: &str, inner: Router) -> Router {
                 Ok(uri) => parts.uri = uri,
                 Err(_) => return (StatusCode::BAD_REQUEST, "bad path").into_response(),
             }
-            inner.oneshot(Request::from_parts(parts, body)).await.unwrap_or_else(|e| match e {})
+            inner
+                .oneshot(Request::from_parts(parts, body))
+                .await
+                .unwrap_or_else(|e| match e {})
         }
     })
 }

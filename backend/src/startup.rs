@@ -33,8 +33,14 @@ pub enum StartupError {
 pub fn init_logging(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    let _ = if json { builder.json().try_init() } else { builder.try_init() };
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
 }
 
 /// Opens the database and marks jobs a previous process left running as interrupted.
@@ -42,7 +48,10 @@ pub fn open_database(path: &Path, clock: &dyn Clock) -> Result<Db, StartupError>
     let db = Db::open(path)?;
     let interrupted = db.interrupt_unfinished_jobs(clock.now_ms())?;
     if interrupted > 0 {
-        tracing::warn!(interrupted, "jobs from a previous run were still running; marked interrupted");
+        tracing::warn!(
+            interrupted,
+            "jobs from a previous run were still running; marked interrupted"
+        );
     }
     Ok(db)
 }
@@ -55,12 +64,15 @@ pub fn build_state(config: Config, config_dir: &Path) -> Result<AppState, Startu
     let devices = Devices::from_config(&config, config_dir, &metrics)?;
     let base = config.base_with_slash();
     let web = match &config.web_dir {
-        Some(dir) => WebApp::from_dir(dir, &base)
-            .map_err(|e| StartupError::Other(format!("cannot read web_dir {}: {e}", dir.display())))?,
+        Some(dir) => WebApp::from_dir(dir, &base).map_err(|e| {
+            StartupError::Other(format!("cannot read web_dir {}: {e}", dir.display()))
+        })?,
         None => WebApp::embedded(&base),
     };
     if !web.built {
-        tracing::warn!("this build has no web app embedded (run ./x build); the API works, the browser sees a notice");
+        tracing::warn!(
+            "this build has no web app embedded (run ./x build); the API works, the browser sees a notice"
+        );
     }
     if config.devices.is_empty() {
         tracing::warn!("no devices are configured; add [[devices]] to the config file");
@@ -71,15 +83,25 @@ pub fn build_state(config: Config, config_dir: &Path) -> Result<AppState, Startu
 /// Creates the first admin if there are no users: the password comes from
 /// `LEM_PANEL_ADMIN_PASSWORD` / `LEM_PANEL_ADMIN_PASSWORD_FILE` or is generated and printed
 /// once. Either way it is a one-time password.
-pub async fn ensure_first_admin(state: &AppState, env: impl Fn(&str) -> Option<String>) -> Result<(), StartupError> {
+pub async fn ensure_first_admin(
+    state: &AppState,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<(), StartupError> {
     if state.db.user_count().await? > 0 {
         return Ok(());
     }
-    let given = match (env("LEM_PANEL_ADMIN_PASSWORD"), env("LEM_PANEL_ADMIN_PASSWORD_FILE")) {
+    let given = match (
+        env("LEM_PANEL_ADMIN_PASSWORD"),
+        env("LEM_PANEL_ADMIN_PASSWORD_FILE"),
+    ) {
         (Some(p), _) => Some(p),
         (None, Some(file)) => Some(
             std::fs::read_to_string(&file)
-                .map_err(|e| StartupError::Other(format!("cannot read LEM_PANEL_ADMIN_PASSWORD_FILE {file}: {e}")))?
+                .map_err(|e| {
+                    StartupError::Other(format!(
+                        "cannot read LEM_PANEL_ADMIN_PASSWORD_FILE {file}: {e}"
+                    ))
+                })?
                 .trim()
                 .to_owned(),
         ),
@@ -89,14 +111,27 @@ pub async fn ensure_first_admin(state: &AppState, env: impl Fn(&str) -> Option<S
     let one_time = given.unwrap_or_else(password::generate);
     shared::api::validate_password(&one_time)
         .map_err(|e| StartupError::Other(format!("LEM_PANEL_ADMIN_PASSWORD {e}")))?;
-    let hash = password::hash(one_time.clone()).await.map_err(|e| StartupError::Other(e.to_string()))?;
-    state.db.create_user("admin".into(), hash, Role::Admin, true, state.clock.now_ms()).await?;
+    let hash = password::hash(one_time.clone())
+        .await
+        .map_err(|e| StartupError::Other(e.to_string()))?;
+    state
+        .db
+        .create_user(
+            "admin".into(),
+            hash,
+            Role::Admin,
+            true,
+            state.clock.now_ms(),
+        )
+        .await?;
     if generated {
         // Printed once to the terminal, deliberately not through the log pipeline.
         println!("Created the first user: admin, one-time password: {one_time}");
         println!("Log in and choose a new password; this one is not shown again.");
     } else {
-        println!("Created the first user: admin, with the password from the environment (change it at first login).");
+        println!(
+            "Created the first user: admin, with the password from the environment (change it at first login)."
+        );
     }
     Ok(())
 }
@@ -110,9 +145,15 @@ pub fn spawn_session_purge(state: &AppState) {
         loop {
             tick.tick().await;
             let now = state.clock.now_ms();
-            let idle = i64::try_from(state.config.session.idle_timeout_minutes * 60_000).unwrap_or(i64::MAX);
-            let absolute = i64::try_from(state.config.session.absolute_timeout_hours * 3_600_000).unwrap_or(i64::MAX);
-            if let Err(error) = state.db.purge_sessions(now.saturating_sub(idle), now.saturating_sub(absolute)).await {
+            let idle = i64::try_from(state.config.session.idle_timeout_minutes * 60_000)
+                .unwrap_or(i64::MAX);
+            let absolute = i64::try_from(state.config.session.absolute_timeout_hours * 3_600_000)
+                .unwrap_or(i64::MAX);
+            if let Err(error) = state
+                .db
+                .purge_sessions(now.saturating_sub(idle), now.saturating_sub(absolute))
+                .await
+            {
                 tracing::warn!(%error, "could not purge expired sessions");
             }
         }

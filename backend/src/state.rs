@@ -45,7 +45,14 @@ impl std::fmt::Debug for AppState {
 
 impl AppState {
     /// Assembles the state from its parts.
-    pub fn new(config: Config, db: Db, devices: Devices, clock: Arc<dyn Clock>, metrics: Arc<Metrics>, web: WebApp) -> Self {
+    pub fn new(
+        config: Config,
+        db: Db,
+        devices: Devices,
+        clock: Arc<dyn Clock>,
+        metrics: Arc<Metrics>,
+        web: WebApp,
+    ) -> Self {
         let cookie = SessionCookie::new(
             &config.base_path,
             config.secure_cookies(),
@@ -64,7 +71,10 @@ impl AppState {
             })
             .map(Arc::from);
         Self {
-            throttle: Arc::new(LoginThrottle::new(config.login.max_failures, config.login.window_seconds)),
+            throttle: Arc::new(LoginThrottle::new(
+                config.login.max_failures,
+                config.login.window_seconds,
+            )),
             jobs: Arc::new(JobRunner::new(db.clone(), clock.clone())),
             config: Arc::new(config),
             db,

@@ -28,7 +28,13 @@ pub fn translate(list: ImageList) -> (Vec<ImageRow>, u32) {
         let row = translate_row(&image);
         // Only complete rows are compared: entries missing a name or tag are kept as sent.
         let complete = !row.name.is_empty() && !row.tag.is_empty();
-        let key = (row.name.clone(), row.tag.clone(), row.digest.clone(), row.size_bytes, row.timestamp_ms);
+        let key = (
+            row.name.clone(),
+            row.tag.clone(),
+            row.digest.clone(),
+            row.size_bytes,
+            row.timestamp_ms,
+        );
         if complete && !seen.insert(key.clone()) {
             if let Some(&i) = index_of.get(&key)
                 && !rows[i].flags.contains(&RowFlag::Duplicate)
@@ -48,7 +54,10 @@ fn link_shared_digests(rows: &mut [ImageRow]) {
     let mut by_digest: HashMap<(&str, &str), Vec<&str>> = HashMap::new();
     for row in rows.iter() {
         if let Some(digest) = row.digest.as_deref() {
-            by_digest.entry((row.name.as_str(), digest)).or_default().push(row.tag.as_str());
+            by_digest
+                .entry((row.name.as_str(), digest))
+                .or_default()
+                .push(row.tag.as_str());
         }
     }
     let shared: Vec<Vec<String>> = rows
@@ -57,8 +66,11 @@ fn link_shared_digests(rows: &mut [ImageRow]) {
             Some(digest) => by_digest
                 .get(&(row.name.as_str(), digest))
                 .map(|tags| {
-                    let mut others: Vec<String> =
-                        tags.iter().filter(|t| **t != row.tag).map(|t| (*t).to_owned()).collect();
+                    let mut others: Vec<String> = tags
+                        .iter()
+                        .filter(|t| **t != row.tag)
+                        .map(|t| (*t).to_owned())
+                        .collect();
                     others.sort();
                     others.dedup();
                     others
@@ -121,7 +133,9 @@ fn translate_row(image: &DeviceImage) -> ImageRow {
 fn size(value: &Scalar, flags: &mut Vec<RowFlag>) -> Option<u64> {
     let bytes = match value {
         Scalar::U64(n) => Some(*n),
-        Scalar::F64(f) if f.is_finite() && *f >= 0.0 && f.fract() == 0.0 && *f < 1.8e19 => Some(*f as u64),
+        Scalar::F64(f) if f.is_finite() && *f >= 0.0 && f.fract() == 0.0 && *f < 1.8e19 => {
+            Some(*f as u64)
+        }
         Scalar::Str(s) => s.trim().parse::<u64>().ok(),
         _ => None,
     };

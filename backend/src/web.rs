@@ -6,11 +6,11 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use axum::body::Body;
-use bytes::Bytes;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use bytes::Bytes;
 use sha2::{Digest, Sha256};
 
 /// One file of the web app embedded at build time, with compressed copies.
@@ -61,7 +61,9 @@ pub struct WebApp {
 
 impl std::fmt::Debug for WebApp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WebApp").field("files", &self.assets.len()).finish()
+        f.debug_struct("WebApp")
+            .field("files", &self.assets.len())
+            .finish()
     }
 }
 
@@ -86,12 +88,19 @@ fn inline_script_hashes(html: &str) -> Vec<String> {
     let mut rest = html;
     while let Some(open) = rest.find("<script") {
         let after = &rest[open..];
-        let Some(tag_end) = after.find('>') else { break };
+        let Some(tag_end) = after.find('>') else {
+            break;
+        };
         let tag = &after[..tag_end];
         let body_start = &after[tag_end + 1..];
-        let Some(close) = body_start.find("</script>") else { break };
+        let Some(close) = body_start.find("</script>") else {
+            break;
+        };
         if !tag.contains(" src=") && !body_start[..close].trim().is_empty() {
-            hashes.push(format!("'sha256-{}'", STANDARD.encode(Sha256::digest(&body_start.as_bytes()[..close]))));
+            hashes.push(format!(
+                "'sha256-{}'",
+                STANDARD.encode(Sha256::digest(&body_start.as_bytes()[..close]))
+            ));
         }
         rest = &body_start[close..];
     }
@@ -104,7 +113,11 @@ fn csp_for(index: &str) -> HeaderValue {
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' {scripts}; style-src 'self'; img-src 'self' data:; \
          connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
     );
-    HeaderValue::from_str(&policy).unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"))
+    HeaderValue::from_str(&policy).unwrap_or_else(|_| {
+        HeaderValue::from_static(
+            "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+        )
+    })
 }
 
 impl WebApp {
@@ -130,7 +143,12 @@ impl WebApp {
             if path.is_file()
                 && let Some(name) = path.file_name().and_then(|n| n.to_str())
             {
-                files.push(SourceFile { path: name.to_owned(), identity: std::fs::read(&path)?.into(), gzip: None, brotli: None });
+                files.push(SourceFile {
+                    path: name.to_owned(),
+                    identity: std::fs::read(&path)?.into(),
+                    gzip: None,
+                    brotli: None,
+                });
             }
         }
         Ok(Self::from_files(files, base))
@@ -139,17 +157,37 @@ impl WebApp {
     fn from_files(files: Vec<SourceFile>, base: &str) -> Self {
         let mut assets = HashMap::new();
         let mut index = None;
-        for SourceFile { path, identity, gzip, brotli } in files {
+        for SourceFile {
+            path,
+            identity,
+            gzip,
+            brotli,
+        } in files
+        {
             if path == "index.html" {
                 index = Some(String::from_utf8_lossy(&identity).replace(BASE_PLACEHOLDER, base));
                 continue;
             }
             let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&identity)[..12]));
-            assets.insert(path.clone(), Asset { content_type: content_type(&path), identity, gzip, brotli, etag });
+            assets.insert(
+                path.clone(),
+                Asset {
+                    content_type: content_type(&path),
+                    identity,
+                    gzip,
+                    brotli,
+                    etag,
+                },
+            );
         }
         let built = index.is_some();
         let index = index.unwrap_or_else(|| NOT_BUILT.to_owned());
-        Self { csp: csp_for(&index), index: index.into_bytes(), assets, built }
+        Self {
+            csp: csp_for(&index),
+            index: index.into_bytes(),
+            assets,
+            built,
+        }
     }
 
     /// The Content-Security-Policy for every response.
@@ -165,7 +203,10 @@ impl WebApp {
     /// `index.html`, never cached (it names the current asset hashes).
     pub fn index(&self) -> Response {
         (
-            [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")],
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
             self.index.clone(),
         )
             .into_response()
@@ -176,10 +217,17 @@ impl WebApp {
         let Some(asset) = self.assets.get(path) else {
             return StatusCode::NOT_FOUND.into_response();
         };
-        if request.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(asset.etag.as_str()) {
+        if request
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            == Some(asset.etag.as_str())
+        {
             return StatusCode::NOT_MODIFIED.into_response();
         }
-        let accepts = request.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let accepts = request
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
         let (body, encoding) = match (&asset.brotli, &asset.gzip) {
             (Some(br), _) if accepts.contains("br") => (br.clone(), Some("br")),
             (_, Some(gz)) if accepts.contains("gzip") => (gz.clone(), Some("gzip")),
@@ -187,8 +235,14 @@ impl WebApp {
         };
         let mut response = Response::new(Body::from(body));
         let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type));
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(asset.content_type),
+        );
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=31536000, immutable"),
+        );
         headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
         if let Ok(etag) = HeaderValue::from_str(&asset.etag) {
             headers.insert(header::ETAG, etag);
@@ -211,8 +265,18 @@ mod tests {
             <script src=\"/__LEM_BASE__/x.js\"></script></head></html>";
         let app = WebApp::from_files(
             vec![
-                SourceFile { path: "index.html".into(), identity: Bytes::copy_from_slice(html.as_bytes()), gzip: None, brotli: None },
-                SourceFile { path: "app-1.js".into(), identity: Bytes::from_static(b"x"), gzip: None, brotli: None },
+                SourceFile {
+                    path: "index.html".into(),
+                    identity: Bytes::copy_from_slice(html.as_bytes()),
+                    gzip: None,
+                    brotli: None,
+                },
+                SourceFile {
+                    path: "app-1.js".into(),
+                    identity: Bytes::from_static(b"x"),
+                    gzip: None,
+                    brotli: None,
+                },
             ],
             "/registry/",
         );
@@ -220,10 +284,17 @@ mod tests {
         assert!(index.contains("href=\"/registry/style-1.css\""));
         assert!(!index.contains("__LEM_BASE__"));
         let script = "import init from '/registry/app-1.js';init('/registry/app-1_bg.wasm');";
-        let expected = format!("'sha256-{}'", STANDARD.encode(Sha256::digest(script.as_bytes())));
+        let expected = format!(
+            "'sha256-{}'",
+            STANDARD.encode(Sha256::digest(script.as_bytes()))
+        );
         let csp = app.csp().to_str().expect("ascii");
         assert!(csp.contains(&expected), "{csp}");
-        assert!(csp.contains("'wasm-unsafe-eval'") && !csp.contains("unsafe-inline") && !csp.contains("'unsafe-eval'"));
+        assert!(
+            csp.contains("'wasm-unsafe-eval'")
+                && !csp.contains("unsafe-inline")
+                && !csp.contains("'unsafe-eval'")
+        );
         assert!(app.has("app-1.js") && !app.has("index.html"));
     }
 }

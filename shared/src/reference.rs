@@ -2,9 +2,7 @@
 //! registry host, repository name and tag the device's pull call takes, and Docker Hub's
 //! shorthand (`python` on `docker.io` means `library/python`).
 
-use crate::validate::{
-    Invalid, normalize_registry_host, validate_repository_name, validate_tag,
-};
+use crate::validate::{Invalid, normalize_registry_host, validate_repository_name, validate_tag};
 
 /// The registry assumed when a reference names none.
 pub const DOCKER_HUB: &str = "docker.io";
@@ -46,9 +44,9 @@ impl std::fmt::Display for ReferenceError {
             Self::Registry(e) => write!(f, "Registry {e}"),
             Self::Name(e) => write!(f, "Image name {e}"),
             Self::Tag(e) => write!(f, "Tag {e}"),
-            Self::DigestNotSupported => f.write_str(
-                "The device pulls by tag only: replace '@sha256:…' with ':<tag>'",
-            ),
+            Self::DigestNotSupported => {
+                f.write_str("The device pulls by tag only: replace '@sha256:…' with ':<tag>'")
+            }
         }
     }
 }
@@ -163,35 +161,62 @@ mod tests {
             parts("localhost:5000/team/app"),
             owned("localhost:5000", "team/app", "latest")
         );
-        assert_eq!(parts("[fd00::5]:5000/app:7"), owned("[fd00::5]:5000", "app", "7"));
+        assert_eq!(
+            parts("[fd00::5]:5000/app:7"),
+            owned("[fd00::5]:5000", "app", "7")
+        );
     }
 
     #[test]
     fn docker_hub_shorthand_is_normalised_and_said() {
         let r = parse_reference("python:3.12").expect("valid");
-        assert_eq!((r.registry.as_str(), r.name.as_str()), ("docker.io", "library/python"));
+        assert_eq!(
+            (r.registry.as_str(), r.name.as_str()),
+            ("docker.io", "library/python")
+        );
         assert_eq!(r.notices.len(), 1);
-        assert_eq!(parts("grafana/grafana"), owned("docker.io", "grafana/grafana", "latest"));
-        assert_eq!(default_internal_name("docker.io", "library/python"), "python");
-        assert_eq!(default_internal_name("ghcr.io", "library/python"), "library/python");
+        assert_eq!(
+            parts("grafana/grafana"),
+            owned("docker.io", "grafana/grafana", "latest")
+        );
+        assert_eq!(
+            default_internal_name("docker.io", "library/python"),
+            "python"
+        );
+        assert_eq!(
+            default_internal_name("ghcr.io", "library/python"),
+            "library/python"
+        );
     }
 
     #[test]
     fn a_scheme_is_removed_with_a_notice() {
         let r = parse_reference("https://ghcr.io/acme/tool:v1").expect("valid");
-        assert_eq!((r.registry.as_str(), r.name.as_str(), r.tag.as_str()), ("ghcr.io", "acme/tool", "v1"));
+        assert_eq!(
+            (r.registry.as_str(), r.name.as_str(), r.tag.as_str()),
+            ("ghcr.io", "acme/tool", "v1")
+        );
         assert!(r.notices[0].contains("https://"));
     }
 
     #[test]
     fn bad_parts_are_named() {
         assert!(matches!(parse_reference(""), Err(ReferenceError::Empty)));
-        assert!(matches!(parse_reference("Python:3"), Err(ReferenceError::Name(_))));
-        assert!(matches!(parse_reference("python:.x"), Err(ReferenceError::Tag(_))));
+        assert!(matches!(
+            parse_reference("Python:3"),
+            Err(ReferenceError::Name(_))
+        ));
+        assert!(matches!(
+            parse_reference("python:.x"),
+            Err(ReferenceError::Tag(_))
+        ));
         assert!(matches!(
             parse_reference("python@sha256:abc"),
             Err(ReferenceError::DigestNotSupported)
         ));
-        assert!(matches!(parse_reference("ex.com:99999/a"), Err(ReferenceError::Registry(_))));
+        assert!(matches!(
+            parse_reference("ex.com:99999/a"),
+            Err(ReferenceError::Registry(_))
+        ));
     }
 }

@@ -61,11 +61,9 @@ impl fmt::Display for Invalid {
                 describe_char(*ch),
                 position + 1
             ),
-            Self::Uppercase { ch, position } => write!(
-                f,
-                "must be lowercase ('{ch}' at position {})",
-                position + 1
-            ),
+            Self::Uppercase { ch, position } => {
+                write!(f, "must be lowercase ('{ch}' at position {})", position + 1)
+            }
             Self::Shape(rule) => f.write_str(rule),
         }
     }
@@ -101,7 +99,8 @@ pub fn validate_repository_name(name: &str) -> Result<(), Invalid> {
         if ch.is_ascii_uppercase() {
             return Err(Invalid::Uppercase { ch, position });
         }
-        if !(ch.is_ascii_lowercase() || ch.is_ascii_digit() || matches!(ch, '.' | '_' | '-' | '/')) {
+        if !(ch.is_ascii_lowercase() || ch.is_ascii_digit() || matches!(ch, '.' | '_' | '-' | '/'))
+        {
             return Err(Invalid::BadChar {
                 ch,
                 position,
@@ -202,7 +201,10 @@ pub fn validate_digest(digest: &str) -> Result<(), Invalid> {
             "a sha512 digest has exactly 128 hex characters after 'sha512:'"
         }));
     }
-    if !hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+    if !hex
+        .bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
         return Err(Invalid::Shape(
             "the hex part must use only 0-9 and lowercase a-f",
         ));
@@ -313,7 +315,8 @@ pub fn normalize_registry_host(input: &str) -> Result<Normalized, Invalid> {
 
 fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &s[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
 }
 
 fn split_host_port(host: &str) -> Result<(&str, Option<&str>), Invalid> {

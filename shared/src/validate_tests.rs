@@ -23,15 +23,33 @@ fn repository_names_follow_the_oci_grammar() {
         assert_eq!(validate_repository_name(ok), Ok(()), "{ok}");
     }
     for bad in [
-        "", "Python", "a/", "/a", "a//b", "-a", "a-", "a..b", "a___b", "a._b", "a b", "a&b",
-        "a:b", "a@b", "ä", "../../admin", "line1/hmi#x",
+        "",
+        "Python",
+        "a/",
+        "/a",
+        "a//b",
+        "-a",
+        "a-",
+        "a..b",
+        "a___b",
+        "a._b",
+        "a b",
+        "a&b",
+        "a:b",
+        "a@b",
+        "ä",
+        "../../admin",
+        "line1/hmi#x",
     ] {
         assert!(validate_repository_name(bad).is_err(), "{bad}");
     }
     assert_eq!(validate_repository_name(&"a".repeat(255)), Ok(()));
     assert_eq!(
         validate_repository_name(&"a".repeat(256)),
-        Err(Invalid::TooLong { max: 255, actual: 256 })
+        Err(Invalid::TooLong {
+            max: 255,
+            actual: 256
+        })
     );
 }
 
@@ -40,7 +58,10 @@ fn bc14_tags_are_at_most_128_characters_and_start_with_a_word_character() {
     assert_eq!(validate_tag(&"a".repeat(128)), Ok(()));
     assert_eq!(
         validate_tag(&"a".repeat(129)),
-        Err(Invalid::TooLong { max: 128, actual: 129 })
+        Err(Invalid::TooLong {
+            max: 128,
+            actual: 129
+        })
     );
     assert!(validate_tag(".hidden").is_err());
     assert!(validate_tag("-rc1").is_err());
@@ -59,7 +80,10 @@ fn bc15_digests_are_lowercase_sha256_or_sha512() {
     assert_eq!(validate_digest(D1), Ok(()));
     assert_eq!(validate_digest(D512), Ok(()));
     assert!(validate_digest(&D1.to_uppercase()).is_err());
-    assert!(validate_digest("sha256:C50F2833761E7C5A151A2C2FD72BDF64A8EE52DE35016AE4141AF24F1DC655F4").is_err());
+    assert!(
+        validate_digest("sha256:C50F2833761E7C5A151A2C2FD72BDF64A8EE52DE35016AE4141AF24F1DC655F4")
+            .is_err()
+    );
     assert!(validate_digest("sha256:c50f").is_err());
     assert!(validate_digest(&D1["sha256:".len()..]).is_err());
     assert!(validate_digest(&format!("{D1}&name=other")).is_err());
@@ -92,7 +116,10 @@ fn bc12_listed_names_may_be_legacy_but_cannot_smuggle_parameters_or_paths() {
 fn registry_hosts_take_a_name_or_ip_and_an_optional_port() {
     let ok = |s: &str| normalize_registry_host(s).map(|n| n.value);
     assert_eq!(ok("docker.io").as_deref(), Ok("docker.io"));
-    assert_eq!(ok("registry.example.local:5000").as_deref(), Ok("registry.example.local:5000"));
+    assert_eq!(
+        ok("registry.example.local:5000").as_deref(),
+        Ok("registry.example.local:5000")
+    );
     assert_eq!(ok("[fd00::5]:5000").as_deref(), Ok("[fd00::5]:5000"));
     assert_eq!(ok("[fd00::5]").as_deref(), Ok("[fd00::5]"));
     assert_eq!(ok("10.20.0.5").as_deref(), Ok("10.20.0.5"));
@@ -101,8 +128,18 @@ fn registry_hosts_take_a_name_or_ip_and_an_optional_port() {
     assert_eq!(stripped.value, "ghcr.io");
     assert!(stripped.notice.is_some());
     for bad in [
-        "", "ghcr.io/acme", "user@ghcr.io", "ghcr.io:0", "ghcr.io:70000", "ghcr.io:", "fd00::5",
-        "[fd00::5", "-bad.io", "a..b", "bad_host.io", "host io",
+        "",
+        "ghcr.io/acme",
+        "user@ghcr.io",
+        "ghcr.io:0",
+        "ghcr.io:70000",
+        "ghcr.io:",
+        "fd00::5",
+        "[fd00::5",
+        "-bad.io",
+        "a..b",
+        "bad_host.io",
+        "host io",
     ] {
         assert!(normalize_registry_host(bad).is_err(), "{bad}");
     }

@@ -9,10 +9,10 @@ pub mod throttle;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 
+use axum::RequestExt;
 use axum::extract::{ConnectInfo, MatchedPath, RawPathParams, Request, State};
 use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
-use axum::RequestExt;
 use axum::response::{IntoResponse, Response};
 use shared::api::Role;
 
@@ -61,7 +61,10 @@ pub fn client_ip(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpAddr]) 
     if !trusted.contains(&peer) {
         return Some(peer);
     }
-    let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let forwarded = headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
     forwarded
         .rsplit(',')
         .filter_map(|hop| hop.trim().parse::<IpAddr>().ok())
@@ -70,7 +73,10 @@ pub fn client_ip(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpAddr]) 
 }
 
 fn request_context(state: &AppState, request: &Request) -> (RequestContext, Option<IpAddr>) {
-    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
     let ip = client_ip(peer, request.headers(), &state.config.trusted_proxies);
     let request_id = request
         .headers()
@@ -104,8 +110,13 @@ fn check_csrf(headers: &HeaderMap, public_authority: Option<&str>) -> Result<(),
         Some(origin) => {
             let authority = origin.split_once("://").map_or("", |(_, rest)| rest);
             let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-            let forwarded = headers.get("x-forwarded-host").and_then(|v| v.to_str().ok());
-            [host, forwarded, public_authority].into_iter().flatten().any(|h| h.eq_ignore_ascii_case(authority))
+            let forwarded = headers
+                .get("x-forwarded-host")
+                .and_then(|v| v.to_str().ok());
+            [host, forwarded, public_authority]
+                .into_iter()
+                .flatten()
+                .any(|h| h.eq_ignore_ascii_case(authority))
         }
     };
     if header_ok && fetch_site_ok && origin_ok {
@@ -136,7 +147,11 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
     response
 }
 
-async fn authorize(state: &AppState, access: Access, mut request: Request) -> Result<Request, ApiError> {
+async fn authorize(
+    state: &AppState,
+    access: Access,
+    mut request: Request,
+) -> Result<Request, ApiError> {
     let method = request.method().clone();
     let (context, peer) = request_context(state, &request);
     if !matches!(method, Method::GET | Method::HEAD) {
@@ -155,8 +170,14 @@ async fn authorize(state: &AppState, access: Access, mut request: Request) -> Re
         let role = match access {
             Access::Role(_) => caller.role,
             Access::DeviceRole(_) => {
-                let params = request.extract_parts::<RawPathParams>().await.map_err(|_| ApiError::Forbidden)?;
-                let device = params.iter().find(|(k, _)| *k == "device").map(|(_, v)| v.to_owned());
+                let params = request
+                    .extract_parts::<RawPathParams>()
+                    .await
+                    .map_err(|_| ApiError::Forbidden)?;
+                let device = params
+                    .iter()
+                    .find(|(k, _)| *k == "device")
+                    .map(|(_, v)| v.to_owned());
                 device.map_or(caller.role, |d| caller.role_on(&d))
             }
             Access::Public | Access::Authenticated => caller.role,
@@ -191,15 +212,34 @@ mod tests {
 
     #[test]
     fn csrf_needs_the_header_and_no_cross_site_signal() {
-        let ok = headers(&[("x-lem-panel", "1"), ("host", "panel.local"), ("origin", "https://panel.local"), ("sec-fetch-site", "same-origin")]);
+        let ok = headers(&[
+            ("x-lem-panel", "1"),
+            ("host", "panel.local"),
+            ("origin", "https://panel.local"),
+            ("sec-fetch-site", "same-origin"),
+        ]);
         assert!(check_csrf(&ok, None).is_ok());
-        assert!(check_csrf(&headers(&[("x-lem-panel", "1")]), None).is_ok(), "non-browser clients send no Origin");
-        assert!(check_csrf(&headers(&[("host", "panel.local")]), None).is_err(), "a plain form post lacks the header");
-        let cross = headers(&[("x-lem-panel", "1"), ("host", "panel.local"), ("origin", "https://evil.example")]);
+        assert!(
+            check_csrf(&headers(&[("x-lem-panel", "1")]), None).is_ok(),
+            "non-browser clients send no Origin"
+        );
+        assert!(
+            check_csrf(&headers(&[("host", "panel.local")]), None).is_err(),
+            "a plain form post lacks the header"
+        );
+        let cross = headers(&[
+            ("x-lem-panel", "1"),
+            ("host", "panel.local"),
+            ("origin", "https://evil.example"),
+        ]);
         assert!(check_csrf(&cross, None).is_err());
         let cross_site = headers(&[("x-lem-panel", "1"), ("sec-fetch-site", "cross-site")]);
         assert!(check_csrf(&cross_site, None).is_err());
-        let proxied = headers(&[("x-lem-panel", "1"), ("host", "127.0.0.1:8080"), ("origin", "https://panel.example.local")]);
+        let proxied = headers(&[
+            ("x-lem-panel", "1"),
+            ("host", "127.0.0.1:8080"),
+            ("origin", "https://panel.example.local"),
+        ]);
         assert!(check_csrf(&proxied, Some("panel.example.local")).is_ok());
     }
 
@@ -208,7 +248,15 @@ mod tests {
         let proxy: IpAddr = "10.0.0.1".parse().expect("ip");
         let client: IpAddr = "192.0.2.7".parse().expect("ip");
         let h = headers(&[("x-forwarded-for", "203.0.113.9, 192.0.2.7")]);
-        assert_eq!(client_ip(Some(client), &h, &[proxy]), Some(client), "untrusted peer: header ignored");
-        assert_eq!(client_ip(Some(proxy), &h, &[proxy]), Some(client), "nearest hop that is not a proxy");
+        assert_eq!(
+            client_ip(Some(client), &h, &[proxy]),
+            Some(client),
+            "untrusted peer: header ignored"
+        );
+        assert_eq!(
+            client_ip(Some(proxy), &h, &[proxy]),
+            Some(client),
+            "nearest hop that is not a proxy"
+        );
     }
 }

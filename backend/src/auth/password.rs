@@ -15,7 +15,8 @@ pub const ITERATIONS: u32 = 2;
 pub const PARALLELISM: u32 = 1;
 
 fn hasher() -> Result<Argon2<'static>, ApiError> {
-    let params = Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None).map_err(ApiError::internal)?;
+    let params =
+        Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None).map_err(ApiError::internal)?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
@@ -42,7 +43,9 @@ pub async fn verify(stored: Option<String>, password: String) -> Result<bool, Ap
         let known = stored.is_some();
         let phc = stored.unwrap_or_else(|| DUMMY_HASH.to_owned());
         let parsed = PasswordHash::new(&phc).map_err(ApiError::internal)?;
-        let matches = hasher()?.verify_password(password.as_bytes(), &parsed).is_ok();
+        let matches = hasher()?
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
         Ok(known && matches)
     })
     .await
@@ -69,7 +72,11 @@ mod tests {
     async fn hashes_use_argon2id_at_the_owasp_minimum_and_verify() {
         let phc = hash("correct horse battery".into()).await.expect("hash");
         assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
-        assert!(verify(Some(phc.clone()), "correct horse battery".into()).await.expect("verify"));
+        assert!(
+            verify(Some(phc.clone()), "correct horse battery".into())
+                .await
+                .expect("verify")
+        );
         assert!(!verify(Some(phc), "wrong".into()).await.expect("verify"));
         assert!(!verify(None, "anything".into()).await.expect("dummy verify"));
     }

@@ -31,7 +31,11 @@ impl SessionCookie {
     /// The cookie policy for a base path.
     pub fn new(base_path: &str, secure: bool, max_age_secs: u64) -> Self {
         // `__Host-` requires Secure and Path=/; with a sub-path the cookie is scoped by Path.
-        let name = if secure && base_path == "/" { "__Host-lem_panel_session" } else { "lem_panel_session" };
+        let name = if secure && base_path == "/" {
+            "__Host-lem_panel_session"
+        } else {
+            "lem_panel_session"
+        };
         Self {
             name: name.to_owned(),
             path: base_path.to_owned(),
@@ -47,13 +51,19 @@ impl SessionCookie {
 
     /// `Set-Cookie` value carrying a new session id.
     pub fn set(&self, id: &str) -> Result<HeaderValue, ApiError> {
-        HeaderValue::from_str(&format!("{}={id}; Max-Age={}; {}", self.name, self.max_age_secs, self.attributes()))
-            .map_err(ApiError::internal)
+        HeaderValue::from_str(&format!(
+            "{}={id}; Max-Age={}; {}",
+            self.name,
+            self.max_age_secs,
+            self.attributes()
+        ))
+        .map_err(ApiError::internal)
     }
 
     /// `Set-Cookie` value removing the cookie.
     pub fn clear(&self) -> Result<HeaderValue, ApiError> {
-        HeaderValue::from_str(&format!("{}=; Max-Age=0; {}", self.name, self.attributes())).map_err(ApiError::internal)
+        HeaderValue::from_str(&format!("{}=; Max-Age=0; {}", self.name, self.attributes()))
+            .map_err(ApiError::internal)
     }
 
     /// The session id from a request's `Cookie` headers.
@@ -86,21 +96,38 @@ const TOUCH_EVERY_MS: i64 = 60_000;
 
 /// Resolves the caller: trusted proxy headers (if enabled and the peer is a trusted proxy),
 /// else the session cookie. Expired sessions are deleted and answer 401.
-pub(super) async fn authenticate(state: &AppState, headers: &HeaderMap, peer: Option<IpAddr>) -> Result<Caller, ApiError> {
+pub(super) async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: Option<IpAddr>,
+) -> Result<Caller, ApiError> {
     if let Some(caller) = proxy_caller(state, headers, peer) {
         return Ok(caller);
     }
-    let id = state.cookie.read(headers).ok_or(ApiError::Unauthenticated)?;
+    let id = state
+        .cookie
+        .read(headers)
+        .ok_or(ApiError::Unauthenticated)?;
     let id_hash = hash_session_id(id);
-    let session = state.db.session(id_hash.clone()).await?.ok_or(ApiError::Unauthenticated)?;
+    let session = state
+        .db
+        .session(id_hash.clone())
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
     let now = state.clock.now_ms();
-    let idle_ms = i64::try_from(state.config.session.idle_timeout_minutes * 60_000).unwrap_or(i64::MAX);
-    let absolute_ms = i64::try_from(state.config.session.absolute_timeout_hours * 3_600_000).unwrap_or(i64::MAX);
+    let idle_ms =
+        i64::try_from(state.config.session.idle_timeout_minutes * 60_000).unwrap_or(i64::MAX);
+    let absolute_ms =
+        i64::try_from(state.config.session.absolute_timeout_hours * 3_600_000).unwrap_or(i64::MAX);
     if now - session.last_seen_at_ms >= idle_ms || now - session.created_at_ms >= absolute_ms {
         state.db.delete_session(id_hash).await?;
         return Err(ApiError::Unauthenticated);
     }
-    let user = state.db.user(session.username.clone()).await?.ok_or(ApiError::Unauthenticated)?;
+    let user = state
+        .db
+        .user(session.username.clone())
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
     if !user.summary.enabled {
         state.db.delete_session(id_hash).await?;
         return Err(ApiError::Unauthenticated);
@@ -108,7 +135,12 @@ pub(super) async fn authenticate(state: &AppState, headers: &HeaderMap, peer: Op
     if now - session.last_seen_at_ms >= TOUCH_EVERY_MS {
         state.db.touch_session(id_hash.clone(), now).await?;
     }
-    let device_roles: HashMap<String, Role> = state.db.device_roles(session.username).await?.into_iter().collect();
+    let device_roles: HashMap<String, Role> = state
+        .db
+        .device_roles(session.username)
+        .await?
+        .into_iter()
+        .collect();
     Ok(Caller {
         username: user.summary.username,
         role: user.summary.role,
@@ -123,7 +155,11 @@ fn proxy_caller(state: &AppState, headers: &HeaderMap, peer: Option<IpAddr>) -> 
     if !settings.enabled || !peer.is_some_and(|p| state.config.trusted_proxies.contains(&p)) {
         return None;
     }
-    let username = headers.get(settings.user_header.as_str())?.to_str().ok()?.trim();
+    let username = headers
+        .get(settings.user_header.as_str())?
+        .to_str()
+        .ok()?
+        .trim();
     if shared::api::validate_username(username).is_err() {
         return None;
     }
@@ -155,9 +191,15 @@ mod tests {
         );
         let sub = SessionCookie::new("/registry", false, 60);
         let set = sub.set("abc").expect("value");
-        assert_eq!(set.to_str().expect("ascii"), "lem_panel_session=abc; Max-Age=60; Path=/registry; HttpOnly; SameSite=Strict");
+        assert_eq!(
+            set.to_str().expect("ascii"),
+            "lem_panel_session=abc; Max-Age=60; Path=/registry; HttpOnly; SameSite=Strict"
+        );
         let mut headers = HeaderMap::new();
-        headers.insert(header::COOKIE, "a=1; lem_panel_session=xyz; b=2".parse().expect("value"));
+        headers.insert(
+            header::COOKIE,
+            "a=1; lem_panel_session=xyz; b=2".parse().expect("value"),
+        );
         assert_eq!(sub.read(&headers), Some("xyz"));
     }
 

@@ -30,7 +30,9 @@ impl LoginThrottle {
 
     /// `Err(seconds)` if either the account or the address is locked now.
     pub fn check(&self, username: &str, client: &str, now_ms: i64) -> Result<(), u64> {
-        let Ok(mut map) = self.failures.lock() else { return Ok(()) };
+        let Ok(mut map) = self.failures.lock() else {
+            return Ok(());
+        };
         let mut wait_ms = 0;
         for key in Self::keys(username, client) {
             if let Some(times) = map.get_mut(&key) {
@@ -80,9 +82,21 @@ mod tests {
             assert_eq!(t.check("admin", "1.2.3.4", i), Ok(()));
             t.record_failure("admin", "1.2.3.4", i);
         }
-        assert_eq!(t.check("admin", "5.6.7.8", 10_000), Err(290), "the account is locked from any address");
-        assert_eq!(t.check("other", "1.2.3.4", 10_000), Err(290), "the address is locked for any account");
+        assert_eq!(
+            t.check("admin", "5.6.7.8", 10_000),
+            Err(290),
+            "the account is locked from any address"
+        );
+        assert_eq!(
+            t.check("other", "1.2.3.4", 10_000),
+            Err(290),
+            "the address is locked for any account"
+        );
         assert_eq!(t.check("other", "5.6.7.8", 10_000), Ok(()));
-        assert_eq!(t.check("admin", "5.6.7.8", 300_000), Ok(()), "unlocks by itself");
+        assert_eq!(
+            t.check("admin", "5.6.7.8", 300_000),
+            Ok(()),
+            "unlocks by itself"
+        );
     }
 }

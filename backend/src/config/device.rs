@@ -3,7 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use lem_client::{DeviceConfig, ProxySetting, SecretString, Timeouts, TlsPolicy, parse_fingerprint};
+use lem_client::{
+    DeviceConfig, ProxySetting, SecretString, Timeouts, TlsPolicy, parse_fingerprint,
+};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 use shared::api::{AuthMode, TlsMode};
@@ -104,7 +106,13 @@ impl Default for DeviceTimeouts {
 pub fn device_env_name(id: &str, suffix: &str) -> String {
     let id: String = id
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
         .collect();
     format!("LEM_PANEL_DEVICE_{id}_{suffix}")
 }
@@ -116,7 +124,11 @@ impl DeviceSettings {
     }
 
     /// Fills `token` from the environment or `token_file` (relative paths from the config's folder).
-    pub(super) fn resolve_token(&mut self, base_dir: &Path, env: &impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+    pub(super) fn resolve_token(
+        &mut self,
+        base_dir: &Path,
+        env: &impl Fn(&str) -> Option<String>,
+    ) -> Result<(), ConfigError> {
         if let Some(token) = env(&device_env_name(&self.id, "TOKEN")) {
             self.token = Some(SecretString::from(token.trim().to_owned()));
             self.token_file = None;
@@ -132,7 +144,11 @@ impl DeviceSettings {
             (None, Some(file)) => {
                 let path = base_dir.join(file);
                 let text = std::fs::read_to_string(&path).map_err(|e| {
-                    ConfigError::Invalid(format!("device {:?}: cannot read token_file {}: {e}", self.id, path.display()))
+                    ConfigError::Invalid(format!(
+                        "device {:?}: cannot read token_file {}: {e}",
+                        self.id,
+                        path.display()
+                    ))
                 })?;
                 self.token = Some(SecretString::from(text.trim().to_owned()));
                 Ok(())
@@ -148,17 +164,34 @@ impl DeviceSettings {
 
     pub(super) fn validate(&self) -> Result<(), ConfigError> {
         let bad = |why: String| Err(ConfigError::Invalid(format!("device {:?}: {why}", self.id)));
-        if self.id.is_empty() || !self.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_') {
+        if self.id.is_empty()
+            || !self
+                .id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        {
             return bad("id must be lowercase letters, digits, '-' or '_'".into());
         }
         let url = match Url::parse(&self.url) {
             Ok(url) => url,
-            Err(e) => return bad(format!("url {:?} is not a URL ({e}); expected e.g. https://lem.example:8446", self.url)),
+            Err(e) => {
+                return bad(format!(
+                    "url {:?} is not a URL ({e}); expected e.g. https://lem.example:8446",
+                    self.url
+                ));
+            }
         };
         if url.scheme() != "https" {
-            return bad("url must start with https:// (the panel never sends the token over plain HTTP)".into());
+            return bad(
+                "url must start with https:// (the panel never sends the token over plain HTTP)"
+                    .into(),
+            );
         }
-        if self.token.as_ref().is_none_or(|t| t.expose_secret().is_empty()) {
+        if self
+            .token
+            .as_ref()
+            .is_none_or(|t| t.expose_secret().is_empty())
+        {
             return bad("the token is empty".into());
         }
         match self.tls {
@@ -176,10 +209,18 @@ impl DeviceSettings {
         let url = Url::parse(&self.url).map_err(|_| invalid("url is not valid"))?;
         let tls = match self.tls {
             TlsMode::Pin => TlsPolicy::Pin {
-                sha256: self.sha256.as_deref().and_then(parse_fingerprint).ok_or_else(|| invalid("sha256 is not valid"))?,
+                sha256: self
+                    .sha256
+                    .as_deref()
+                    .and_then(parse_fingerprint)
+                    .ok_or_else(|| invalid("sha256 is not valid"))?,
             },
             TlsMode::Ca => TlsPolicy::Ca {
-                pem_file: config_dir.join(self.ca_file.as_ref().ok_or_else(|| invalid("ca_file missing"))?),
+                pem_file: config_dir.join(
+                    self.ca_file
+                        .as_ref()
+                        .ok_or_else(|| invalid("ca_file missing"))?,
+                ),
             },
             TlsMode::System => TlsPolicy::System,
             TlsMode::Insecure => TlsPolicy::Insecure,

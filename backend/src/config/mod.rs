@@ -177,7 +177,10 @@ pub enum ConfigError {
 
 impl Config {
     /// Loads defaults, then `file` if given, then the environment (through `env`).
-    pub fn load(file: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+    pub fn load(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
         let mut table = match file {
             Some(path) => {
                 let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
@@ -208,25 +211,38 @@ impl Config {
         if !trimmed.is_empty()
             && (!trimmed.starts_with('/')
                 || trimmed.contains("//")
-                || !trimmed[1..].chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/')))
+                || !trimmed[1..]
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/')))
         {
             return Err(ConfigError::Invalid(format!(
                 "base_path {:?} must look like /registry (letters, digits, '-', '_', '.', '/')",
                 self.base_path
             )));
         }
-        self.base_path = if trimmed.is_empty() { "/".into() } else { trimmed.to_owned() };
+        self.base_path = if trimmed.is_empty() {
+            "/".into()
+        } else {
+            trimmed.to_owned()
+        };
         if self.session.idle_timeout_minutes == 0 || self.session.absolute_timeout_hours == 0 {
-            return Err(ConfigError::Invalid("session timeouts must be greater than zero".into()));
+            return Err(ConfigError::Invalid(
+                "session timeouts must be greater than zero".into(),
+            ));
         }
         if self.limits.device_concurrency == 0 || self.limits.import_concurrency == 0 {
-            return Err(ConfigError::Invalid("limits.device_concurrency and limits.import_concurrency must be at least 1".into()));
+            return Err(ConfigError::Invalid(
+                "limits.device_concurrency and limits.import_concurrency must be at least 1".into(),
+            ));
         }
         let mut seen = std::collections::HashSet::new();
         for device in &self.devices {
             device.validate()?;
             if !seen.insert(device.id.as_str()) {
-                return Err(ConfigError::Invalid(format!("two devices have the id {:?}; ids must be unique", device.id)));
+                return Err(ConfigError::Invalid(format!(
+                    "two devices have the id {:?}; ids must be unique",
+                    device.id
+                )));
             }
         }
         Ok(())
@@ -246,7 +262,10 @@ impl Config {
         match self.session.cookie_secure {
             CookieSecure::Always => true,
             CookieSecure::Never => false,
-            CookieSecure::Auto => self.public_url.as_deref().is_some_and(|u| u.starts_with("https://")),
+            CookieSecure::Auto => self
+                .public_url
+                .as_deref()
+                .is_some_and(|u| u.starts_with("https://")),
         }
     }
 }

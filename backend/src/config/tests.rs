@@ -23,7 +23,10 @@ fn defaults_then_file_then_environment() {
     let file = write(
         dir.path(),
         "panel.toml",
-        &format!("listen = \"0.0.0.0:9000\"\nbase_path = \"/registry/\"\n[session]\nidle_timeout_minutes = 5\n{}", device_toml("token_file = \"edge.token\"")),
+        &format!(
+            "listen = \"0.0.0.0:9000\"\nbase_path = \"/registry/\"\n[session]\nidle_timeout_minutes = 5\n{}",
+            device_toml("token_file = \"edge.token\"")
+        ),
     );
     let env = |name: &str| match name {
         "LEM_PANEL_LISTEN" => Some("127.0.0.1:7000".to_owned()),
@@ -31,14 +34,21 @@ fn defaults_then_file_then_environment() {
         _ => None,
     };
     let config = Config::load(Some(&file), env).expect("valid");
-    assert_eq!(config.listen.to_string(), "127.0.0.1:7000", "environment beats the file");
+    assert_eq!(
+        config.listen.to_string(),
+        "127.0.0.1:7000",
+        "environment beats the file"
+    );
     assert_eq!(config.base_path, "/registry", "trailing slash normalised");
     assert_eq!(config.session.idle_timeout_minutes, 5);
     assert_eq!(config.session.absolute_timeout_hours, 12, "default kept");
     assert_eq!(config.login.max_failures, 3);
     let token = config.devices[0].token.as_ref().expect("token");
     assert_eq!(secrecy::ExposeSecret::expose_secret(token), "secret-token");
-    assert!(!format!("{config:?}").contains("secret-token"), "Debug never shows the token");
+    assert!(
+        !format!("{config:?}").contains("secret-token"),
+        "Debug never shows the token"
+    );
 }
 
 #[test]
@@ -47,7 +57,14 @@ fn a_device_token_can_come_from_the_environment() {
     let file = write(dir.path(), "panel.toml", &device_toml(""));
     let env = |name: &str| (name == "LEM_PANEL_DEVICE_EDGE_1_TOKEN").then(|| "from-env".to_owned());
     let config = Config::load(Some(&file), env).expect("valid");
-    assert_eq!(config.devices[0].token.as_ref().map(|t| secrecy::ExposeSecret::expose_secret(t).to_owned()).as_deref(), Some("from-env"));
+    assert_eq!(
+        config.devices[0]
+            .token
+            .as_ref()
+            .map(|t| secrecy::ExposeSecret::expose_secret(t).to_owned())
+            .as_deref(),
+        Some("from-env")
+    );
 }
 
 #[test]
@@ -56,21 +73,40 @@ fn mistakes_get_messages_that_say_what_to_fix() {
     let cases = [
         (device_toml(""), "no token"),
         (device_toml("token = \"a\"\ntoken_file = \"b\""), "not both"),
-        (device_toml("token = \"t\"").replace(PIN, "abc"), "needs sha256"),
-        (device_toml("token = \"t\"").replace("https://", "http://"), "https://"),
-        (device_toml("token = \"t\"") + &device_toml("token = \"t\""), "unique"),
-        (device_toml("token = \"t\"\ncolour = \"red\""), "unknown field"),
+        (
+            device_toml("token = \"t\"").replace(PIN, "abc"),
+            "needs sha256",
+        ),
+        (
+            device_toml("token = \"t\"").replace("https://", "http://"),
+            "https://",
+        ),
+        (
+            device_toml("token = \"t\"") + &device_toml("token = \"t\""),
+            "unique",
+        ),
+        (
+            device_toml("token = \"t\"\ncolour = \"red\""),
+            "unknown field",
+        ),
         ("base_path = \"registry\"".to_owned(), "base_path"),
-        (device_toml("token = \"t\"").replace("tls = \"pin\"", "tls = \"ca\""), "ca_file"),
+        (
+            device_toml("token = \"t\"").replace("tls = \"pin\"", "tls = \"ca\""),
+            "ca_file",
+        ),
     ];
     for (text, expected) in cases {
         let file = write(dir.path(), "bad.toml", &text);
-        let err = Config::load(Some(&file), |_| None).expect_err(expected).to_string();
+        let err = Config::load(Some(&file), |_| None)
+            .expect_err(expected)
+            .to_string();
         assert!(err.contains(expected), "{expected:?} not in {err:?}");
     }
-    let err = Config::load(None, |n| (n == "LEM_PANEL_LOGIN_MAX_FAILURES").then(|| "many".into()))
-        .expect_err("not a number")
-        .to_string();
+    let err = Config::load(None, |n| {
+        (n == "LEM_PANEL_LOGIN_MAX_FAILURES").then(|| "many".into())
+    })
+    .expect_err("not a number")
+    .to_string();
     assert!(err.contains("LEM_PANEL_LOGIN_MAX_FAILURES"), "{err}");
 }
 
@@ -108,6 +144,10 @@ fn every_key_in_the_table_is_accepted_by_the_file_format() {
     let top_level = KEYS.iter().filter(|k| !k.path.starts_with("devices."));
     for key in top_level {
         let leaf = key.path.rsplit('.').next().unwrap_or(key.path);
-        assert!(text.contains(&format!("{leaf} =")), "{} missing from this test", key.path);
+        assert!(
+            text.contains(&format!("{leaf} =")),
+            "{} missing from this test",
+            key.path
+        );
     }
 }

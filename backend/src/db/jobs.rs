@@ -31,8 +31,9 @@ fn enum_to_text<T: serde::Serialize>(value: &T) -> Result<String, DbError> {
 }
 
 fn text_to_enum<T: serde::de::DeserializeOwned>(text: String) -> Result<T, rusqlite::Error> {
-    serde_json::from_value(serde_json::Value::String(text))
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+    serde_json::from_value(serde_json::Value::String(text)).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
 }
 
 const JOB_COLUMNS: &str = "id, device, external_url, external_name, external_tag, internal_name, internal_tag, \
@@ -51,7 +52,10 @@ fn job_from_row(row: &Row<'_>) -> Result<Job, rusqlite::Error> {
             internal_tag: row.get(6)?,
         },
         state: text_to_enum(row.get(7)?)?,
-        stage: row.get::<_, Option<String>>(8)?.map(text_to_enum).transpose()?,
+        stage: row
+            .get::<_, Option<String>>(8)?
+            .map(text_to_enum)
+            .transpose()?,
         started_by: row.get(9)?,
         created_at_ms: row.get(10)?,
         finished_at_ms: row.get(11)?,
@@ -63,7 +67,13 @@ fn job_from_row(row: &Row<'_>) -> Result<Job, rusqlite::Error> {
 
 impl Db {
     /// Stores a new queued job and returns it.
-    pub async fn create_job(&self, device: String, request: ImportRequest, started_by: String, now_ms: i64) -> Result<Job, DbError> {
+    pub async fn create_job(
+        &self,
+        device: String,
+        request: ImportRequest,
+        started_by: String,
+        now_ms: i64,
+    ) -> Result<Job, DbError> {
         let queued = enum_to_text(&JobState::Queued)?;
         self.call(move |c| {
             c.execute(
@@ -102,8 +112,15 @@ impl Db {
 
     /// One job.
     pub async fn job(&self, id: i64) -> Result<Option<Job>, DbError> {
-        self.call(move |c| Ok(c.query_row(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1"), [id], job_from_row).optional()?))
-            .await
+        self.call(move |c| {
+            Ok(c.query_row(
+                &format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1"),
+                [id],
+                job_from_row,
+            )
+            .optional()?)
+        })
+        .await
     }
 
     /// Jobs, newest first, optionally for one device.

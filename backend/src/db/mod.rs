@@ -54,7 +54,8 @@ impl Db {
     /// Opens (creating if needed) and migrates the database file.
     pub fn open(path: &Path) -> Result<Self, DbError> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| DbError::Task(format!("cannot create {}: {e}", parent.display())))?;
+            std::fs::create_dir_all(parent)
+                .map_err(|e| DbError::Task(format!("cannot create {}: {e}", parent.display())))?;
         }
         Self::init(Connection::open(path)?)
     }
@@ -83,7 +84,9 @@ impl Db {
     {
         let conn = self.conn.clone();
         tokio::task::spawn_blocking(move || {
-            let mut guard = conn.lock().map_err(|_| DbError::Task("connection lock poisoned".into()))?;
+            let mut guard = conn
+                .lock()
+                .map_err(|_| DbError::Task("connection lock poisoned".into()))?;
             f(&mut guard)
         })
         .await
@@ -91,14 +94,22 @@ impl Db {
     }
 
     /// Runs `f` with the connection on the current thread (startup and CLI only).
-    pub fn call_blocking<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T, DbError>) -> Result<T, DbError> {
-        let mut guard = self.conn.lock().map_err(|_| DbError::Task("connection lock poisoned".into()))?;
+    pub fn call_blocking<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
+        let mut guard = self
+            .conn
+            .lock()
+            .map_err(|_| DbError::Task("connection lock poisoned".into()))?;
         f(&mut guard)
     }
 
     /// `PRAGMA integrity_check` is `ok`.
     pub async fn integrity_ok(&self) -> Result<bool, DbError> {
-        self.call(|c| Ok(c.query_row("PRAGMA integrity_check", [], |r| r.get::<_, String>(0))? == "ok"))
-            .await
+        self.call(|c| {
+            Ok(c.query_row("PRAGMA integrity_check", [], |r| r.get::<_, String>(0))? == "ok")
+        })
+        .await
     }
 }

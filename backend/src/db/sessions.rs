@@ -19,7 +19,12 @@ pub struct SessionRow {
 
 impl Db {
     /// Stores a new session.
-    pub async fn create_session(&self, id_hash: String, username: String, now_ms: i64) -> Result<(), DbError> {
+    pub async fn create_session(
+        &self,
+        id_hash: String,
+        username: String,
+        now_ms: i64,
+    ) -> Result<(), DbError> {
         self.call(move |c| {
             c.execute(
                 "INSERT INTO sessions (id_hash, username, created_at_ms, last_seen_at_ms) VALUES (?1, ?2, ?3, ?3)",
@@ -53,7 +58,10 @@ impl Db {
     /// Marks a session as used now.
     pub async fn touch_session(&self, id_hash: String, now_ms: i64) -> Result<(), DbError> {
         self.call(move |c| {
-            c.execute("UPDATE sessions SET last_seen_at_ms = ?2 WHERE id_hash = ?1", params![id_hash, now_ms])?;
+            c.execute(
+                "UPDATE sessions SET last_seen_at_ms = ?2 WHERE id_hash = ?1",
+                params![id_hash, now_ms],
+            )?;
             Ok(())
         })
         .await
@@ -69,7 +77,11 @@ impl Db {
     }
 
     /// Removes sessions idle since `idle_before` or created before `created_before`.
-    pub async fn purge_sessions(&self, idle_before: i64, created_before: i64) -> Result<usize, DbError> {
+    pub async fn purge_sessions(
+        &self,
+        idle_before: i64,
+        created_before: i64,
+    ) -> Result<usize, DbError> {
         self.call(move |c| {
             Ok(c.execute(
                 "DELETE FROM sessions WHERE last_seen_at_ms < ?1 OR created_at_ms < ?2",

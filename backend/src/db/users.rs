@@ -16,7 +16,9 @@ pub struct StoredUser {
 
 impl std::fmt::Debug for StoredUser {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StoredUser").field("summary", &self.summary).finish_non_exhaustive()
+        f.debug_struct("StoredUser")
+            .field("summary", &self.summary)
+            .finish_non_exhaustive()
     }
 }
 
@@ -31,7 +33,11 @@ pub struct UserChange {
 
 fn role_from(text: String) -> Result<Role, rusqlite::Error> {
     Role::parse(&text).ok_or_else(|| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, format!("unknown role {text}").into())
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            format!("unknown role {text}").into(),
+        )
     })
 }
 
@@ -76,8 +82,12 @@ impl Db {
     /// One user.
     pub async fn user(&self, username: String) -> Result<Option<StoredUser>, DbError> {
         self.call(move |c| {
-            Ok(c.query_row(&format!("SELECT {USER_COLUMNS} FROM users WHERE username = ?1"), [username], user_from_row)
-                .optional()?)
+            Ok(c.query_row(
+                &format!("SELECT {USER_COLUMNS} FROM users WHERE username = ?1"),
+                [username],
+                user_from_row,
+            )
+            .optional()?)
         })
         .await
     }
@@ -85,34 +95,53 @@ impl Db {
     /// All users, by name.
     pub async fn users(&self) -> Result<Vec<UserSummary>, DbError> {
         self.call(|c| {
-            let mut stmt = c.prepare(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY username"))?;
+            let mut stmt = c.prepare(&format!(
+                "SELECT {USER_COLUMNS} FROM users ORDER BY username"
+            ))?;
             let rows = stmt.query_map([], user_from_row)?;
-            Ok(rows.map(|r| r.map(|u| u.summary)).collect::<Result<_, _>>()?)
+            Ok(rows
+                .map(|r| r.map(|u| u.summary))
+                .collect::<Result<_, _>>()?)
         })
         .await
     }
 
     /// How many users exist.
     pub async fn user_count(&self) -> Result<i64, DbError> {
-        self.call(|c| Ok(c.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?)).await
+        self.call(|c| Ok(c.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?))
+            .await
     }
 
     /// Applies a change; disabling also ends the user's sessions, in the same transaction.
     /// `Ok(None)` if there is no such user.
-    pub async fn update_user(&self, username: String, change: UserChange) -> Result<Option<UserSummary>, DbError> {
+    pub async fn update_user(
+        &self,
+        username: String,
+        change: UserChange,
+    ) -> Result<Option<UserSummary>, DbError> {
         self.call(move |c| {
             let tx = c.transaction()?;
             if let Some(role) = change.role {
-                tx.execute("UPDATE users SET role = ?2 WHERE username = ?1", params![username, role.as_str()])?;
+                tx.execute(
+                    "UPDATE users SET role = ?2 WHERE username = ?1",
+                    params![username, role.as_str()],
+                )?;
             }
             if let Some(enabled) = change.enabled {
-                tx.execute("UPDATE users SET enabled = ?2 WHERE username = ?1", params![username, enabled])?;
+                tx.execute(
+                    "UPDATE users SET enabled = ?2 WHERE username = ?1",
+                    params![username, enabled],
+                )?;
                 if !enabled {
                     tx.execute("DELETE FROM sessions WHERE username = ?1", [&username])?;
                 }
             }
             let user = tx
-                .query_row(&format!("SELECT {USER_COLUMNS} FROM users WHERE username = ?1"), [&username], user_from_row)
+                .query_row(
+                    &format!("SELECT {USER_COLUMNS} FROM users WHERE username = ?1"),
+                    [&username],
+                    user_from_row,
+                )
                 .optional()?;
             tx.commit()?;
             Ok(user.map(|u| u.summary))
@@ -147,7 +176,10 @@ impl Db {
     /// Records a successful login time.
     pub async fn record_login(&self, username: String, now_ms: i64) -> Result<(), DbError> {
         self.call(move |c| {
-            c.execute("UPDATE users SET last_login_at_ms = ?2 WHERE username = ?1", params![username, now_ms])?;
+            c.execute(
+                "UPDATE users SET last_login_at_ms = ?2 WHERE username = ?1",
+                params![username, now_ms],
+            )?;
             Ok(())
         })
         .await
@@ -156,15 +188,23 @@ impl Db {
     /// The user's role on each device where it differs from their global role.
     pub async fn device_roles(&self, username: String) -> Result<Vec<(String, Role)>, DbError> {
         self.call(move |c| {
-            let mut stmt = c.prepare("SELECT device, role FROM device_roles WHERE username = ?1")?;
-            let rows = stmt.query_map([username], |r| Ok((r.get::<_, String>(0)?, role_from(r.get(1)?)?)))?;
+            let mut stmt =
+                c.prepare("SELECT device, role FROM device_roles WHERE username = ?1")?;
+            let rows = stmt.query_map([username], |r| {
+                Ok((r.get::<_, String>(0)?, role_from(r.get(1)?)?))
+            })?;
             Ok(rows.collect::<Result<_, _>>()?)
         })
         .await
     }
 
     /// Sets (or with `None` clears) a user's role on one device.
-    pub async fn set_device_role(&self, username: String, device: String, role: Option<Role>) -> Result<(), DbError> {
+    pub async fn set_device_role(
+        &self,
+        username: String,
+        device: String,
+        role: Option<Role>,
+    ) -> Result<(), DbError> {
         self.call(move |c| {
             match role {
                 Some(role) => c.execute(
@@ -172,7 +212,10 @@ impl Db {
                      ON CONFLICT(username, device) DO UPDATE SET role = excluded.role",
                     params![username, device, role.as_str()],
                 )?,
-                None => c.execute("DELETE FROM device_roles WHERE username = ?1 AND device = ?2", params![username, device])?,
+                None => c.execute(
+                    "DELETE FROM device_roles WHERE username = ?1 AND device = ?2",
+                    params![username, device],
+                )?,
             };
             Ok(())
         })

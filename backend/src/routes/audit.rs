@@ -1,9 +1,9 @@
 //! Reading and exporting the audit trail (admins).
 
+use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde::Deserialize;
 use shared::api::{AuditAction, AuditResponse};
 
@@ -46,25 +46,41 @@ impl AuditQuery {
 
 /// Records matching the filters, newest first.
 #[utoipa::path(get, path = "/api/v1/audit", params(AuditQuery), responses((status = 200, body = AuditResponse)))]
-pub async fn list_audit(State(state): State<AppState>, Query(query): Query<AuditQuery>) -> Result<Json<AuditResponse>, ApiError> {
-    Ok(Json(AuditResponse { records: state.db.audit(query.filter()).await? }))
+pub async fn list_audit(
+    State(state): State<AppState>,
+    Query(query): Query<AuditQuery>,
+) -> Result<Json<AuditResponse>, ApiError> {
+    Ok(Json(AuditResponse {
+        records: state.db.audit(query.filter()).await?,
+    }))
 }
 
 /// The same records as a download: JSON lines or CSV.
 #[utoipa::path(get, path = "/api/v1/audit/export", params(AuditQuery), responses((status = 200, description = "JSON lines or CSV file")))]
-pub async fn export_audit(State(state): State<AppState>, Query(query): Query<AuditQuery>) -> Result<Response, ApiError> {
+pub async fn export_audit(
+    State(state): State<AppState>,
+    Query(query): Query<AuditQuery>,
+) -> Result<Response, ApiError> {
     let mut filter = query.filter();
     filter.limit = Some(query.limit.unwrap_or(100_000));
     let records = state.db.audit(filter).await?;
     let (body, content_type, ext) = match query.format.as_deref() {
         None | Some("jsonl") => (to_jsonl(&records), "application/x-ndjson", "jsonl"),
         Some("csv") => (to_csv(&records), "text/csv; charset=utf-8", "csv"),
-        Some(_) => return Err(ApiError::validation("format", "Format must be jsonl or csv")),
+        Some(_) => {
+            return Err(ApiError::validation(
+                "format",
+                "Format must be jsonl or csv",
+            ));
+        }
     };
     Ok((
         [
             (header::CONTENT_TYPE, content_type.to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"lem-panel-audit.{ext}\"")),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"lem-panel-audit.{ext}\""),
+            ),
         ],
         body,
     )

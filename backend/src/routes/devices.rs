@@ -10,9 +10,16 @@ use crate::state::AppState;
 
 /// The configured devices (never their tokens), each with the caller's role on it.
 #[utoipa::path(get, path = "/api/v1/devices", responses((status = 200, body = DevicesResponse)))]
-pub async fn list_devices(State(state): State<AppState>, Extension(caller): Extension<Caller>) -> Json<DevicesResponse> {
+pub async fn list_devices(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> Json<DevicesResponse> {
     Json(DevicesResponse {
-        devices: state.devices.iter().map(|d| d.summary(caller.role_on(d.id()))).collect(),
+        devices: state
+            .devices
+            .iter()
+            .map(|d| d.summary(caller.role_on(d.id())))
+            .collect(),
     })
 }
 
@@ -20,7 +27,10 @@ pub async fn list_devices(State(state): State<AppState>, Extension(caller): Exte
 /// and `error` when the device cannot be reached, so the status page can show why.
 #[utoipa::path(get, path = "/api/v1/devices/{device}/registry", params(("device" = String, Path, description = "device id")),
     responses((status = 200, body = RegistryStatusResponse), (status = 404, body = shared::api::ErrorBody)))]
-pub async fn get_registry_status(State(state): State<AppState>, Path(device): Path<String>) -> Result<Json<RegistryStatusResponse>, ApiError> {
+pub async fn get_registry_status(
+    State(state): State<AppState>,
+    Path(device): Path<String>,
+) -> Result<Json<RegistryStatusResponse>, ApiError> {
     let device = state.devices.get(&device)?;
     let result = device.info().await;
     let certificate = device.peer_certificate().map(|c| CertificateInfo {
@@ -40,9 +50,12 @@ pub async fn get_registry_status(State(state): State<AppState>, Path(device): Pa
             }),
             None,
         ),
-        Err(ApiError::Device { device, error }) => {
-            (false, None, None, Some(crate::error::device_error(&device, &error).1))
-        }
+        Err(ApiError::Device { device, error }) => (
+            false,
+            None,
+            None,
+            Some(crate::error::device_error(&device, &error).1),
+        ),
         Err(other) => return Err(other),
     };
     Ok(Json(RegistryStatusResponse {

@@ -4,7 +4,9 @@ use std::collections::BTreeSet;
 
 use axum::extract::{Path, State};
 use axum::{Extension, Json};
-use shared::api::{AuditAction, DeletionOutcome, DeletionRequest, DeletionResponse, ImagesResponse};
+use shared::api::{
+    AuditAction, DeletionOutcome, DeletionRequest, DeletionResponse, ImagesResponse,
+};
 use shared::validate::{validate_digest, validate_listed_name};
 
 use super::AppJson;
@@ -18,7 +20,10 @@ use crate::translate::translate;
 /// Every image the device lists (one device call), translated; odd rows flagged, not dropped.
 #[utoipa::path(get, path = "/api/v1/devices/{device}/images", params(("device" = String, Path, description = "device id")),
     responses((status = 200, body = ImagesResponse), (status = 502, body = shared::api::ErrorBody), (status = 504, body = shared::api::ErrorBody)))]
-pub async fn list_images(State(state): State<AppState>, Path(device): Path<String>) -> Result<Json<ImagesResponse>, ApiError> {
+pub async fn list_images(
+    State(state): State<AppState>,
+    Path(device): Path<String>,
+) -> Result<Json<ImagesResponse>, ApiError> {
     let device = state.devices.get(&device)?;
     let list = device.list().await?;
     let fetched_at_ms = state.clock.now_ms();
@@ -33,13 +38,25 @@ pub async fn list_images(State(state): State<AppState>, Path(device): Path<Strin
 
 /// Validates a deletion request; nothing reaches the device unless every field passes.
 fn validate(request: &DeletionRequest) -> Result<BTreeSet<String>, ApiError> {
-    validate_listed_name(&request.name).map_err(|e| ApiError::validation("name", format!("Name {e}")))?;
-    validate_digest(&request.digest).map_err(|e| ApiError::validation("digest", format!("Invalid digest: it {e}")))?;
+    validate_listed_name(&request.name)
+        .map_err(|e| ApiError::validation("name", format!("Name {e}")))?;
+    validate_digest(&request.digest)
+        .map_err(|e| ApiError::validation("digest", format!("Invalid digest: it {e}")))?;
     if request.expected_tags.is_empty() || request.expected_tags.len() > 10_000 {
-        return Err(ApiError::validation("expectedTags", "List the tags you confirmed would disappear (at least one)"));
+        return Err(ApiError::validation(
+            "expectedTags",
+            "List the tags you confirmed would disappear (at least one)",
+        ));
     }
-    if request.expected_tags.iter().any(|t| t.is_empty() || t.len() > 256 || t.chars().any(char::is_control)) {
-        return Err(ApiError::validation("expectedTags", "Each expected tag must be a tag as listed"));
+    if request
+        .expected_tags
+        .iter()
+        .any(|t| t.is_empty() || t.len() > 256 || t.chars().any(char::is_control))
+    {
+        return Err(ApiError::validation(
+            "expectedTags",
+            "Each expected tag must be a tag as listed",
+        ));
     }
     Ok(request.expected_tags.iter().cloned().collect())
 }
@@ -57,12 +74,19 @@ pub async fn delete_image(
 ) -> Result<Json<DeletionResponse>, ApiError> {
     let expected = validate(&request)?;
     let device = state.devices.get(&device)?;
-    let target = format!("{}@{} (tags {})", request.name, request.digest, request.expected_tags.join(", "));
+    let target = format!(
+        "{}@{} (tags {})",
+        request.name,
+        request.digest,
+        request.expected_tags.join(", ")
+    );
     let result = delete_verified(&device, &request.name, &request.digest, &expected).await;
     let outcome = match &result {
         Ok(r) => match r.outcome {
             DeletionOutcome::Removed => "removed".to_owned(),
-            DeletionOutcome::StillListed => format!("still_listed: {}", r.still_listed_tags.join(", ")),
+            DeletionOutcome::StillListed => {
+                format!("still_listed: {}", r.still_listed_tags.join(", "))
+            }
             DeletionOutcome::Unverified => "accepted, unverified".to_owned(),
         },
         Err(e) => {
@@ -74,7 +98,13 @@ pub async fn delete_image(
         &state.db,
         state.clock.as_ref(),
         &context,
-        AuditEvent { actor: &caller.username, action: AuditAction::Deletion, device: Some(device.id()), target: Some(target), outcome },
+        AuditEvent {
+            actor: &caller.username,
+            action: AuditAction::Deletion,
+            device: Some(device.id()),
+            target: Some(target),
+            outcome,
+        },
     )
     .await;
     result.map(Json)

@@ -20,10 +20,12 @@ pub fn normalize(request: ImportRequest) -> Result<(ImportRequest, Vec<String>),
         .map_err(|e| ApiError::validation("externalUrl", format!("Registry {e}")))?;
     validate_repository_name(&request.external_name)
         .map_err(|e| ApiError::validation("externalName", format!("Image name {e}")))?;
-    validate_tag(&request.external_tag).map_err(|e| ApiError::validation("externalTag", format!("Tag {e}")))?;
+    validate_tag(&request.external_tag)
+        .map_err(|e| ApiError::validation("externalTag", format!("Tag {e}")))?;
     validate_repository_name(&request.internal_name)
         .map_err(|e| ApiError::validation("internalName", format!("Internal name {e}")))?;
-    validate_tag(&request.internal_tag).map_err(|e| ApiError::validation("internalTag", format!("Internal tag {e}")))?;
+    validate_tag(&request.internal_tag)
+        .map_err(|e| ApiError::validation("internalTag", format!("Internal tag {e}")))?;
     let mut notices: Vec<String> = host.notice.into_iter().collect();
     let external_name = normalize_hub_name(&host.value, &request.external_name);
     if external_name != request.external_name {
@@ -32,7 +34,14 @@ pub fn normalize(request: ImportRequest) -> Result<(ImportRequest, Vec<String>),
             request.external_name
         ));
     }
-    Ok((ImportRequest { external_url: host.value, external_name, ..request }, notices))
+    Ok((
+        ImportRequest {
+            external_url: host.value,
+            external_name,
+            ..request
+        },
+        notices,
+    ))
 }
 
 /// Starts an import job (202), or joins the identical one already running (200).
@@ -48,9 +57,23 @@ pub async fn start_import(
 ) -> Result<(StatusCode, Json<ImportResponse>), ApiError> {
     let (request, notices) = normalize(request)?;
     let device = state.devices.get(&device)?;
-    let (job, deduplicated) = state.jobs.start(device, request, &caller.username, context).await?;
-    let status = if deduplicated { StatusCode::OK } else { StatusCode::ACCEPTED };
-    Ok((status, Json(ImportResponse { job, deduplicated, notices })))
+    let (job, deduplicated) = state
+        .jobs
+        .start(device, request, &caller.username, context)
+        .await?;
+    let status = if deduplicated {
+        StatusCode::OK
+    } else {
+        StatusCode::ACCEPTED
+    };
+    Ok((
+        status,
+        Json(ImportResponse {
+            job,
+            deduplicated,
+            notices,
+        }),
+    ))
 }
 
 /// Filters for the job list.
@@ -64,14 +87,28 @@ pub struct JobsQuery {
 
 /// Jobs, newest first.
 #[utoipa::path(get, path = "/api/v1/jobs", params(JobsQuery), responses((status = 200, body = JobsResponse)))]
-pub async fn list_jobs(State(state): State<AppState>, Query(query): Query<JobsQuery>) -> Result<Json<JobsResponse>, ApiError> {
-    let jobs = state.db.jobs(query.device, query.limit.unwrap_or(200).min(1000)).await?;
+pub async fn list_jobs(
+    State(state): State<AppState>,
+    Query(query): Query<JobsQuery>,
+) -> Result<Json<JobsResponse>, ApiError> {
+    let jobs = state
+        .db
+        .jobs(query.device, query.limit.unwrap_or(200).min(1000))
+        .await?;
     Ok(Json(JobsResponse { jobs }))
 }
 
 /// One job.
 #[utoipa::path(get, path = "/api/v1/jobs/{id}", params(("id" = i64, Path, description = "job id")),
     responses((status = 200, body = Job), (status = 404, body = shared::api::ErrorBody)))]
-pub async fn get_job(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<Job>, ApiError> {
-    state.db.job(id).await?.map(Json).ok_or_else(|| ApiError::NotFound(format!("Job {id}")))
+pub async fn get_job(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Job>, ApiError> {
+    state
+        .db
+        .job(id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("Job {id}")))
 }

@@ -1,10 +1,10 @@
 //! Health, readiness, metrics, the OpenAPI document, and what answers when no route matches:
 //! a JSON 404 under `api/`, a file of the web app, or the app itself (client-side routes).
 
+use axum::Json;
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use utoipa::OpenApi;
 
 use crate::error::ApiError;
@@ -13,15 +13,32 @@ use crate::state::AppState;
 /// The generated OpenAPI 3 document of the whole API.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "lem-panel API", description = "Web console for the Docker registry of Litmus Edge Manager devices. All paths are relative to the configured base path. State-changing requests need the header `x-lem-panel: 1`."),
+    info(
+        title = "lem-panel API",
+        description = "Web console for the Docker registry of Litmus Edge Manager devices. All paths are relative to the configured base path. State-changing requests need the header `x-lem-panel: 1`."
+    ),
     paths(
-        healthz, readyz, metrics, openapi,
-        super::session::log_in, super::session::get_session, super::session::log_out, super::session::change_password,
-        super::devices::list_devices, super::devices::get_registry_status,
-        super::images::list_images, super::images::delete_image,
-        super::imports::start_import, super::imports::list_jobs, super::imports::get_job,
-        super::users::list_users, super::users::create_user, super::users::update_user, super::users::reset_password,
-        super::audit::list_audit, super::audit::export_audit,
+        healthz,
+        readyz,
+        metrics,
+        openapi,
+        super::session::log_in,
+        super::session::get_session,
+        super::session::log_out,
+        super::session::change_password,
+        super::devices::list_devices,
+        super::devices::get_registry_status,
+        super::images::list_images,
+        super::images::delete_image,
+        super::imports::start_import,
+        super::imports::list_jobs,
+        super::imports::get_job,
+        super::users::list_users,
+        super::users::create_user,
+        super::users::update_user,
+        super::users::reset_password,
+        super::audit::list_audit,
+        super::audit::export_audit,
     )
 )]
 pub struct ApiDoc;
@@ -35,7 +52,11 @@ pub async fn healthz() -> &'static str {
 /// Readiness: the database answers.
 #[utoipa::path(get, path = "/readyz", responses((status = 200, description = "ready", body = String), (status = 503, body = shared::api::ErrorBody)))]
 pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, ApiError> {
-    match state.db.call(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?)).await {
+    match state
+        .db
+        .call(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
+        .await
+    {
         Ok(_) => Ok("ready"),
         Err(_) => Err(ApiError::Unavailable("The database is not ready.".into())),
     }
@@ -45,7 +66,11 @@ pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, ApiEr
 #[utoipa::path(get, path = "/metrics", responses((status = 200, description = "Prometheus text", body = String)))]
 pub async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError> {
     let jobs = state.db.job_counts().await?;
-    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render(&jobs)).into_response())
+    Ok((
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(&jobs),
+    )
+        .into_response())
 }
 
 /// This document.

@@ -47,26 +47,65 @@ pub static ROUTES: &[RouteSpec] = &[
     (Method::POST, "/api/v1/session", Access::Public),
     (Method::GET, "/api/v1/session", Access::Authenticated),
     (Method::DELETE, "/api/v1/session", Access::Authenticated),
-    (Method::PUT, "/api/v1/session/password", Access::Authenticated),
+    (
+        Method::PUT,
+        "/api/v1/session/password",
+        Access::Authenticated,
+    ),
     (Method::GET, "/api/v1/devices", Access::Role(Role::Viewer)),
-    (Method::GET, "/api/v1/devices/{device}/images", Access::DeviceRole(Role::Viewer)),
-    (Method::GET, "/api/v1/devices/{device}/registry", Access::DeviceRole(Role::Viewer)),
-    (Method::POST, "/api/v1/devices/{device}/imports", Access::DeviceRole(Role::Operator)),
-    (Method::POST, "/api/v1/devices/{device}/deletions", Access::DeviceRole(Role::Admin)),
+    (
+        Method::GET,
+        "/api/v1/devices/{device}/images",
+        Access::DeviceRole(Role::Viewer),
+    ),
+    (
+        Method::GET,
+        "/api/v1/devices/{device}/registry",
+        Access::DeviceRole(Role::Viewer),
+    ),
+    (
+        Method::POST,
+        "/api/v1/devices/{device}/imports",
+        Access::DeviceRole(Role::Operator),
+    ),
+    (
+        Method::POST,
+        "/api/v1/devices/{device}/deletions",
+        Access::DeviceRole(Role::Admin),
+    ),
     (Method::GET, "/api/v1/jobs", Access::Role(Role::Viewer)),
     (Method::GET, "/api/v1/jobs/{id}", Access::Role(Role::Viewer)),
     (Method::GET, "/api/v1/users", Access::Role(Role::Admin)),
     (Method::POST, "/api/v1/users", Access::Role(Role::Admin)),
-    (Method::PATCH, "/api/v1/users/{username}", Access::Role(Role::Admin)),
-    (Method::POST, "/api/v1/users/{username}/password-reset", Access::Role(Role::Admin)),
+    (
+        Method::PATCH,
+        "/api/v1/users/{username}",
+        Access::Role(Role::Admin),
+    ),
+    (
+        Method::POST,
+        "/api/v1/users/{username}/password-reset",
+        Access::Role(Role::Admin),
+    ),
     (Method::GET, "/api/v1/audit", Access::Role(Role::Admin)),
-    (Method::GET, "/api/v1/audit/export", Access::Role(Role::Admin)),
+    (
+        Method::GET,
+        "/api/v1/audit/export",
+        Access::Role(Role::Admin),
+    ),
 ];
 
 /// The access rule and route template for a matched route, if it is in the table.
 pub fn access_for(method: &Method, path: &str) -> Option<(Access, &'static str)> {
-    let method = if method == Method::HEAD { &Method::GET } else { method };
-    ROUTES.iter().find(|(m, p, _)| m == method && *p == path).map(|(_, p, a)| (*a, *p))
+    let method = if method == Method::HEAD {
+        &Method::GET
+    } else {
+        method
+    };
+    ROUTES
+        .iter()
+        .find(|(m, p, _)| m == method && *p == path)
+        .map(|(_, p, a)| (*a, *p))
 }
 
 /// The API and web routes (relative to the base path), guarded. Middleware is added in `lib.rs`.
@@ -76,21 +115,50 @@ pub fn api_router(state: AppState) -> Router {
         .route("/readyz", get(meta::readyz))
         .route("/metrics", get(meta::metrics))
         .route("/api/v1/openapi.json", get(meta::openapi))
-        .route("/api/v1/session", post(session::log_in).get(session::get_session).delete(session::log_out))
-        .route("/api/v1/session/password", axum::routing::put(session::change_password))
+        .route(
+            "/api/v1/session",
+            post(session::log_in)
+                .get(session::get_session)
+                .delete(session::log_out),
+        )
+        .route(
+            "/api/v1/session/password",
+            axum::routing::put(session::change_password),
+        )
         .route("/api/v1/devices", get(devices::list_devices))
         .route("/api/v1/devices/{device}/images", get(images::list_images))
-        .route("/api/v1/devices/{device}/registry", get(devices::get_registry_status))
-        .route("/api/v1/devices/{device}/imports", post(imports::start_import))
-        .route("/api/v1/devices/{device}/deletions", post(images::delete_image))
+        .route(
+            "/api/v1/devices/{device}/registry",
+            get(devices::get_registry_status),
+        )
+        .route(
+            "/api/v1/devices/{device}/imports",
+            post(imports::start_import),
+        )
+        .route(
+            "/api/v1/devices/{device}/deletions",
+            post(images::delete_image),
+        )
         .route("/api/v1/jobs", get(imports::list_jobs))
         .route("/api/v1/jobs/{id}", get(imports::get_job))
-        .route("/api/v1/users", get(users::list_users).post(users::create_user))
-        .route("/api/v1/users/{username}", axum::routing::patch(users::update_user))
-        .route("/api/v1/users/{username}/password-reset", post(users::reset_password))
+        .route(
+            "/api/v1/users",
+            get(users::list_users).post(users::create_user),
+        )
+        .route(
+            "/api/v1/users/{username}",
+            axum::routing::patch(users::update_user),
+        )
+        .route(
+            "/api/v1/users/{username}/password-reset",
+            post(users::reset_password),
+        )
         .route("/api/v1/audit", get(audit::list_audit))
         .route("/api/v1/audit/export", get(audit::export_audit))
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::auth::guard))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::guard,
+        ))
         .fallback(meta::fallback)
         .method_not_allowed_fallback(meta::method_not_allowed)
         .with_state(state)
@@ -111,11 +179,18 @@ where
         match Json::<T>::from_request(req, state).await {
             Ok(Json(value)) => Ok(Self(value)),
             Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::UnsupportedMediaType),
-            Err(JsonRejection::BytesRejection(e)) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+            Err(JsonRejection::BytesRejection(e))
+                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE =>
+            {
                 Err(ApiError::PayloadTooLarge)
             }
             Err(rejection) => Err(ApiError::InvalidJson(
-                rejection.body_text().trim_start_matches("Failed to deserialize the JSON body into the target type: ").to_owned(),
+                rejection
+                    .body_text()
+                    .trim_start_matches(
+                        "Failed to deserialize the JSON body into the target type: ",
+                    )
+                    .to_owned(),
             )),
         }
     }

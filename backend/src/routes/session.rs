@@ -4,7 +4,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use shared::api::{AuditAction, ChangePasswordRequest, LoginRequest, SessionResponse, validate_password};
+use shared::api::{
+    AuditAction, ChangePasswordRequest, LoginRequest, SessionResponse, validate_password,
+};
 
 use super::AppJson;
 use crate::audit::{self, AuditEvent};
@@ -32,7 +34,13 @@ pub async fn log_in(
         outcome: outcome.to_owned(),
     };
     if let Err(retry_after_secs) = state.throttle.check(&username, &context.client_addr, now) {
-        audit::record(&state.db, state.clock.as_ref(), &context, event(AuditAction::LoginThrottled, "refused")).await?;
+        audit::record(
+            &state.db,
+            state.clock.as_ref(),
+            &context,
+            event(AuditAction::LoginThrottled, "refused"),
+        )
+        .await?;
         return Err(ApiError::TooManyRequests { retry_after_secs });
     }
     let user = state.db.user(username.clone()).await?;
@@ -41,8 +49,16 @@ pub async fn log_in(
     let user = match user {
         Some(user) if matches && user.summary.enabled => user,
         _ => {
-            state.throttle.record_failure(&username, &context.client_addr, now);
-            audit::record(&state.db, state.clock.as_ref(), &context, event(AuditAction::LoginFailed, "wrong user name or password")).await?;
+            state
+                .throttle
+                .record_failure(&username, &context.client_addr, now);
+            audit::record(
+                &state.db,
+                state.clock.as_ref(),
+                &context,
+                event(AuditAction::LoginFailed, "wrong user name or password"),
+            )
+            .await?;
             return Err(ApiError::LoginFailed);
         }
     };
@@ -51,10 +67,19 @@ pub async fn log_in(
         state.db.delete_session(hash_session_id(old)).await?;
     }
     let id = new_session_id();
-    state.db.create_session(hash_session_id(&id), username.clone(), now).await?;
+    state
+        .db
+        .create_session(hash_session_id(&id), username.clone(), now)
+        .await?;
     state.db.record_login(username.clone(), now).await?;
     state.throttle.record_success(&username);
-    audit::record(&state.db, state.clock.as_ref(), &context, event(AuditAction::LoginSucceeded, "ok")).await?;
+    audit::record(
+        &state.db,
+        state.clock.as_ref(),
+        &context,
+        event(AuditAction::LoginSucceeded, "ok"),
+    )
+    .await?;
     let body = SessionResponse {
         username: user.summary.username,
         role: user.summary.role,
@@ -87,10 +112,20 @@ pub async fn log_out(
         &state.db,
         state.clock.as_ref(),
         &context,
-        AuditEvent { actor: &caller.username, action: AuditAction::Logout, device: None, target: None, outcome: "ok".into() },
+        AuditEvent {
+            actor: &caller.username,
+            action: AuditAction::Logout,
+            device: None,
+            target: None,
+            outcome: "ok".into(),
+        },
     )
     .await?;
-    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, state.cookie.clear()?)]).into_response())
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, state.cookie.clear()?)],
+    )
+        .into_response())
 }
 
 /// Change one's own password; every other session of the user ends.
@@ -105,21 +140,46 @@ pub async fn change_password(
     if caller.session_hash.is_none() {
         return Err(ApiError::Forbidden);
     }
-    validate_password(&change.new_password).map_err(|e| ApiError::validation("newPassword", format!("New password {e}")))?;
+    validate_password(&change.new_password)
+        .map_err(|e| ApiError::validation("newPassword", format!("New password {e}")))?;
     if change.new_password == change.current_password {
-        return Err(ApiError::validation("newPassword", "New password must differ from the current one"));
+        return Err(ApiError::validation(
+            "newPassword",
+            "New password must differ from the current one",
+        ));
     }
-    let stored = state.db.user(caller.username.clone()).await?.map(|u| u.password_hash);
+    let stored = state
+        .db
+        .user(caller.username.clone())
+        .await?
+        .map(|u| u.password_hash);
     if !password::verify(stored, change.current_password).await? {
-        return Err(ApiError::validation("currentPassword", "Current password is not correct"));
+        return Err(ApiError::validation(
+            "currentPassword",
+            "Current password is not correct",
+        ));
     }
     let hash = password::hash(change.new_password).await?;
-    state.db.set_password(caller.username.clone(), hash, false, caller.session_hash.clone()).await?;
+    state
+        .db
+        .set_password(
+            caller.username.clone(),
+            hash,
+            false,
+            caller.session_hash.clone(),
+        )
+        .await?;
     audit::record(
         &state.db,
         state.clock.as_ref(),
         &context,
-        AuditEvent { actor: &caller.username, action: AuditAction::PasswordChanged, device: None, target: Some(caller.username.clone()), outcome: "ok".into() },
+        AuditEvent {
+            actor: &caller.username,
+            action: AuditAction::PasswordChanged,
+            device: None,
+            target: Some(caller.username.clone()),
+            outcome: "ok".into(),
+        },
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)

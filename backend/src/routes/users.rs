@@ -5,8 +5,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use shared::api::{
-    AuditAction, CreateUserRequest, CreateUserResponse, ResetPasswordResponse, Role, UpdateUserRequest, UserSummary,
-    UsersResponse, validate_username,
+    AuditAction, CreateUserRequest, CreateUserResponse, ResetPasswordResponse, Role,
+    UpdateUserRequest, UserSummary, UsersResponse, validate_username,
 };
 
 use super::AppJson;
@@ -19,7 +19,9 @@ use crate::state::AppState;
 /// All users.
 #[utoipa::path(get, path = "/api/v1/users", responses((status = 200, body = UsersResponse)))]
 pub async fn list_users(State(state): State<AppState>) -> Result<Json<UsersResponse>, ApiError> {
-    Ok(Json(UsersResponse { users: state.db.users().await? }))
+    Ok(Json(UsersResponse {
+        users: state.db.users().await?,
+    }))
 }
 
 /// Creates a user with a one-time password (shown once; must be changed at first login).
@@ -31,32 +33,63 @@ pub async fn create_user(
     Extension(context): Extension<RequestContext>,
     AppJson(request): AppJson<CreateUserRequest>,
 ) -> Result<(StatusCode, Json<CreateUserResponse>), ApiError> {
-    validate_username(&request.username).map_err(|e| ApiError::validation("username", format!("User name {e}")))?;
+    validate_username(&request.username)
+        .map_err(|e| ApiError::validation("username", format!("User name {e}")))?;
     let one_time_password = password::generate();
     let hash = password::hash(one_time_password.clone()).await?;
     let now = state.clock.now_ms();
-    if !state.db.create_user(request.username.clone(), hash, request.role, true, now).await? {
-        return Err(ApiError::Conflict { message: format!("A user named \"{}\" already exists.", request.username), current_tags: None });
+    if !state
+        .db
+        .create_user(request.username.clone(), hash, request.role, true, now)
+        .await?
+    {
+        return Err(ApiError::Conflict {
+            message: format!("A user named \"{}\" already exists.", request.username),
+            current_tags: None,
+        });
     }
     audit::record(
         &state.db,
         state.clock.as_ref(),
         &context,
-        AuditEvent { actor: &caller.username, action: AuditAction::UserCreated, device: None, target: Some(request.username.clone()), outcome: format!("role {}", request.role.as_str()) },
+        AuditEvent {
+            actor: &caller.username,
+            action: AuditAction::UserCreated,
+            device: None,
+            target: Some(request.username.clone()),
+            outcome: format!("role {}", request.role.as_str()),
+        },
     )
     .await?;
-    let user = state.db.user(request.username.clone()).await?.ok_or_else(|| ApiError::internal("user vanished after creation"))?;
-    Ok((StatusCode::CREATED, Json(CreateUserResponse { user: user.summary, one_time_password })))
+    let user = state
+        .db
+        .user(request.username.clone())
+        .await?
+        .ok_or_else(|| ApiError::internal("user vanished after creation"))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreateUserResponse {
+            user: user.summary,
+            one_time_password,
+        }),
+    ))
 }
 
-async fn would_remove_last_admin(state: &AppState, username: &str, change: &UpdateUserRequest) -> Result<bool, ApiError> {
+async fn would_remove_last_admin(
+    state: &AppState,
+    username: &str,
+    change: &UpdateUserRequest,
+) -> Result<bool, ApiError> {
     let demotes = change.role.is_some_and(|r| r != Role::Admin);
     let disables = change.enabled == Some(false);
     if !demotes && !disables {
         return Ok(false);
     }
     let users = state.db.users().await?;
-    let admins: Vec<&UserSummary> = users.iter().filter(|u| u.role == Role::Admin && u.enabled).collect();
+    let admins: Vec<&UserSummary> = users
+        .iter()
+        .filter(|u| u.role == Role::Admin && u.enabled)
+        .collect();
     Ok(admins.len() == 1 && admins[0].username == username)
 }
 
@@ -78,7 +111,13 @@ pub async fn update_user(
     }
     let user = state
         .db
-        .update_user(username.clone(), UserChange { role: change.role, enabled: change.enabled })
+        .update_user(
+            username.clone(),
+            UserChange {
+                role: change.role,
+                enabled: change.enabled,
+            },
+        )
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("User \"{username}\"")))?;
     let mut what = Vec::new();
@@ -86,13 +125,23 @@ pub async fn update_user(
         what.push(format!("role {}", role.as_str()));
     }
     if let Some(enabled) = change.enabled {
-        what.push(if enabled { "enabled".to_owned() } else { "disabled".to_owned() });
+        what.push(if enabled {
+            "enabled".to_owned()
+        } else {
+            "disabled".to_owned()
+        });
     }
     audit::record(
         &state.db,
         state.clock.as_ref(),
         &context,
-        AuditEvent { actor: &caller.username, action: AuditAction::UserUpdated, device: None, target: Some(username), outcome: what.join(", ") },
+        AuditEvent {
+            actor: &caller.username,
+            action: AuditAction::UserUpdated,
+            device: None,
+            target: Some(username),
+            outcome: what.join(", "),
+        },
     )
     .await?;
     Ok(Json(user))
@@ -109,14 +158,24 @@ pub async fn reset_password(
 ) -> Result<Json<ResetPasswordResponse>, ApiError> {
     let one_time_password = password::generate();
     let hash = password::hash(one_time_password.clone()).await?;
-    if !state.db.set_password(username.clone(), hash, true, None).await? {
+    if !state
+        .db
+        .set_password(username.clone(), hash, true, None)
+        .await?
+    {
         return Err(ApiError::NotFound(format!("User \"{username}\"")));
     }
     audit::record(
         &state.db,
         state.clock.as_ref(),
         &context,
-        AuditEvent { actor: &caller.username, action: AuditAction::PasswordReset, device: None, target: Some(username), outcome: "ok".into() },
+        AuditEvent {
+            actor: &caller.username,
+            action: AuditAction::PasswordReset,
+            device: None,
+            target: Some(username),
+            outcome: "ok".into(),
+        },
     )
     .await?;
     Ok(Json(ResetPasswordResponse { one_time_password }))

@@ -12,7 +12,9 @@ fn rows(json: &str) -> Vec<ImageRow> {
 }
 
 fn row(name: &str, tag: &str, digest: &str) -> String {
-    format!(r#"{{"name":"{name}","tag":"{tag}","digest":"{digest}","timestamp":1700000000000,"size":52428800}}"#)
+    format!(
+        r#"{{"name":"{name}","tag":"{tag}","digest":"{digest}","timestamp":1700000000000,"size":52428800}}"#
+    )
 }
 
 #[test]
@@ -28,7 +30,10 @@ fn bc01_each_row_names_the_other_tags_sharing_its_digest_within_its_repository()
     assert_eq!(rows[0].shared_digest_tags, vec!["latest"]);
     assert_eq!(rows[1].shared_digest_tags, vec!["1.4.0"]);
     assert!(rows[2].shared_digest_tags.is_empty());
-    assert!(rows[3].shared_digest_tags.is_empty(), "another repository with the same digest is not affected");
+    assert!(
+        rows[3].shared_digest_tags.is_empty(),
+        "another repository with the same digest is not affected"
+    );
 }
 
 #[test]
@@ -52,7 +57,12 @@ fn bc17_millisecond_timestamps_stay_milliseconds_and_seconds_are_converted_with_
 
 #[test]
 fn bc19_identical_rows_collapse_and_a_different_digest_stays_separate() {
-    let list = format!("[{},{},{}]", row("line1/hmi", "1.4.0", D1), row("line1/hmi", "1.4.0", D1), row("line1/hmi", "1.4.0", D2));
+    let list = format!(
+        "[{},{},{}]",
+        row("line1/hmi", "1.4.0", D1),
+        row("line1/hmi", "1.4.0", D1),
+        row("line1/hmi", "1.4.0", D2)
+    );
     let rows = rows(&list);
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0].digest.as_deref(), Some(D1));
@@ -98,13 +108,19 @@ fn odd_sizes_and_names_are_flagged_not_dropped() {
 #[test]
 fn the_realistic_fixture_translates_without_flags() {
     let (rows, skipped) = translate(
-        parse_image_list(include_bytes!("../../../crates/lem-sim/fixtures/lem-images.json")).expect("fixture"),
+        parse_image_list(include_bytes!(
+            "../../../crates/lem-sim/fixtures/lem-images.json"
+        ))
+        .expect("fixture"),
     );
     assert_eq!(skipped, 0);
     assert_eq!(rows.len(), 38);
     for row in &rows {
         assert!(row.flags.is_empty(), "{row:?}");
     }
-    let alpine_latest = rows.iter().find(|r| r.name == "alpine" && r.tag == "latest").expect("row");
+    let alpine_latest = rows
+        .iter()
+        .find(|r| r.name == "alpine" && r.tag == "latest")
+        .expect("row");
     assert_eq!(alpine_latest.shared_digest_tags, vec!["3.19"]);
 }

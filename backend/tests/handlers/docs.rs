@@ -12,12 +12,20 @@ fn every_configuration_key_is_documented_in_the_readme_and_the_example() {
     let readme = read("README.md");
     let example = read("config.example.toml");
     for key in KEYS {
-        assert!(readme.contains(&format!("`{}`", key.path)), "README lacks `{}`", key.path);
+        assert!(
+            readme.contains(&format!("`{}`", key.path)),
+            "README lacks `{}`",
+            key.path
+        );
         if let Some(env) = key.env {
             assert!(readme.contains(env), "README lacks {env}");
         }
         let leaf = key.path.rsplit('.').next().unwrap_or(key.path);
-        assert!(example.contains(&format!("{leaf} =")), "config.example.toml lacks {}", key.path);
+        assert!(
+            example.contains(&format!("{leaf} =")),
+            "config.example.toml lacks {}",
+            key.path
+        );
     }
 }
 
@@ -27,9 +35,19 @@ fn the_example_configuration_parses_with_every_key_known() {
     // Uncomment the optional keys so that they are checked too.
     let uncommented: String = example
         .lines()
-        .map(|l| match l.strip_prefix("# ").and_then(|rest| rest.split_once(" = ").map(|(key, _)| (rest, key))) {
-            Some((rest, key)) if key != "token" && key.chars().all(|c| c.is_ascii_lowercase() || c == '_') => rest.to_owned(),
-            _ => l.to_owned(),
+        .map(|l| {
+            match l
+                .strip_prefix("# ")
+                .and_then(|rest| rest.split_once(" = ").map(|(key, _)| (rest, key)))
+            {
+                Some((rest, key))
+                    if key != "token"
+                        && key.chars().all(|c| c.is_ascii_lowercase() || c == '_') =>
+                {
+                    rest.to_owned()
+                }
+                _ => l.to_owned(),
+            }
         })
         .collect::<Vec<_>>()
         .join("\n");

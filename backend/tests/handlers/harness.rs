@@ -8,7 +8,9 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
-use lem_client::{CertificateFacts, DeviceError, ImageList, InfoReport, PullRequest, RegistryApi, RegistryInfo};
+use lem_client::{
+    CertificateFacts, DeviceError, ImageList, InfoReport, PullRequest, RegistryApi, RegistryInfo,
+};
 use lem_panel::clock::ManualClock;
 use lem_panel::config::{Config, DeviceSettings, DeviceTimeouts};
 use lem_panel::db::Db;
@@ -64,17 +66,32 @@ impl FakeDevice {
 
     /// The next call of `op` fails with `error` (queued, one per call).
     pub fn fail_next(&self, op: Op, error: DeviceError) {
-        self.errors.lock().expect("lock").entry(op).or_default().push_back((error, false));
+        self.errors
+            .lock()
+            .expect("lock")
+            .entry(op)
+            .or_default()
+            .push_back((error, false));
     }
 
     /// The next call of `op` carries out the operation, then fails with `error` (a device
     /// that acted but whose answer was lost).
     pub fn fail_next_after_acting(&self, op: Op, error: DeviceError) {
-        self.errors.lock().expect("lock").entry(op).or_default().push_back((error, true));
+        self.errors
+            .lock()
+            .expect("lock")
+            .entry(op)
+            .or_default()
+            .push_back((error, true));
     }
 
     pub fn calls(&self, op: Op) -> u32 {
-        self.calls.lock().expect("lock").get(&op).copied().unwrap_or(0)
+        self.calls
+            .lock()
+            .expect("lock")
+            .get(&op)
+            .copied()
+            .unwrap_or(0)
     }
 
     pub fn total_calls(&self) -> u32 {
@@ -84,7 +101,13 @@ impl FakeDevice {
     /// Counts the call; returns an error to give now, or one to give after acting.
     fn enter(&self, op: Op) -> Result<Option<DeviceError>, DeviceError> {
         *self.calls.lock().expect("lock").entry(op).or_default() += 1;
-        match self.errors.lock().expect("lock").get_mut(&op).and_then(VecDeque::pop_front) {
+        match self
+            .errors
+            .lock()
+            .expect("lock")
+            .get_mut(&op)
+            .and_then(VecDeque::pop_front)
+        {
             Some((error, false)) => Err(error),
             Some((error, true)) => Ok(Some(error)),
             None => Ok(None),
@@ -105,18 +128,32 @@ impl RegistryApi for FakeDevice {
         let delay = *self.pull_delay.lock().expect("lock");
         tokio::time::sleep(delay).await;
         let after = self.enter(Op::Pull)?;
-        let digest = self.pull_digest.lock().expect("lock").clone().unwrap_or_else(|| D2.to_owned());
+        let digest = self
+            .pull_digest
+            .lock()
+            .expect("lock")
+            .clone()
+            .unwrap_or_else(|| D2.to_owned());
         let mut rows = self.rows.lock().expect("lock");
-        rows.retain(|r| !(r["name"] == request.internal_name.as_str() && r["tag"] == request.internal_tag.as_str()));
+        rows.retain(|r| {
+            !(r["name"] == request.internal_name.as_str()
+                && r["tag"] == request.internal_tag.as_str())
+        });
         rows.push(row(&request.internal_name, &request.internal_tag, &digest));
         after.map_or(Ok(()), Err)
     }
 
     async fn delete_image(&self, name: &str, digest: &str) -> Result<(), DeviceError> {
-        self.deletes.lock().expect("lock").push((name.to_owned(), digest.to_owned()));
+        self.deletes
+            .lock()
+            .expect("lock")
+            .push((name.to_owned(), digest.to_owned()));
         let after = self.enter(Op::Delete)?;
         if !*self.keep_rows_on_delete.lock().expect("lock") {
-            self.rows.lock().expect("lock").retain(|r| !(r["name"] == name && r["digest"] == digest));
+            self.rows
+                .lock()
+                .expect("lock")
+                .retain(|r| !(r["name"] == name && r["digest"] == digest));
         }
         after.map_or(Ok(()), Err)
     }
@@ -124,13 +161,22 @@ impl RegistryApi for FakeDevice {
     async fn registry_info(&self) -> Result<InfoReport, DeviceError> {
         let _ = self.enter(Op::Info)?;
         Ok(InfoReport {
-            info: RegistryInfo { state: Some(true), auth_state: Some(true), proxy_state: Some(false), proxy_user: None },
+            info: RegistryInfo {
+                state: Some(true),
+                auth_state: Some(true),
+                proxy_state: Some(false),
+                proxy_user: None,
+            },
             round_trip: std::time::Duration::from_millis(3),
         })
     }
 
     fn peer_certificate(&self) -> Option<CertificateFacts> {
-        Some(CertificateFacts { sha256: "ab:cd".into(), subject: Some("CN=lem-edge.example.local".into()), not_after_ms: Some(START_MS + 86_400_000) })
+        Some(CertificateFacts {
+            sha256: "ab:cd".into(),
+            subject: Some("CN=lem-edge.example.local".into()),
+            not_after_ms: Some(START_MS + 86_400_000),
+        })
     }
 }
 
@@ -189,28 +235,60 @@ impl Harness {
         let device = FakeDevice::with_rows(rows);
         let clock = Arc::new(ManualClock::new(START_MS));
         let metrics = Arc::new(Metrics::default());
-        let devices = Devices::from_parts(vec![(config.devices[0].clone(), device.clone() as Arc<dyn RegistryApi>)], &config, &metrics);
+        let devices = Devices::from_parts(
+            vec![(
+                config.devices[0].clone(),
+                device.clone() as Arc<dyn RegistryApi>,
+            )],
+            &config,
+            &metrics,
+        );
         let db = Db::in_memory().expect("db");
         let web = WebApp::embedded(&config.base_with_slash());
         let state = AppState::new(config, db, devices, clock.clone(), metrics, web);
         for role in Role::ALL {
-            let hash = lem_panel::auth::password::hash(password_of(role.as_str())).await.expect("hash");
-            state.db.create_user(role.as_str().into(), hash, role, false, START_MS).await.expect("user");
+            let hash = lem_panel::auth::password::hash(password_of(role.as_str()))
+                .await
+                .expect("hash");
+            state
+                .db
+                .create_user(role.as_str().into(), hash, role, false, START_MS)
+                .await
+                .expect("user");
         }
         let router = lem_panel::router(state.clone());
-        Self { state, router, device, clock }
+        Self {
+            state,
+            router,
+            device,
+            clock,
+        }
     }
 
     /// Sends a request. Mutating requests carry the app's CSRF header unless `raw` is used.
-    pub async fn call(&self, method: Method, path: &str, cookie: Option<&str>, body: Option<Value>) -> Reply {
-        let mut builder = Request::builder().method(method.clone()).uri(path).header(header::HOST, "panel.local");
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        cookie: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut builder = Request::builder()
+            .method(method.clone())
+            .uri(path)
+            .header(header::HOST, "panel.local");
         if method != Method::GET {
             builder = builder.header(shared::CSRF_HEADER, shared::CSRF_HEADER_VALUE);
         }
         self.send(builder, cookie, body).await
     }
 
-    pub async fn send(&self, mut builder: axum::http::request::Builder, cookie: Option<&str>, body: Option<Value>) -> Reply {
+    pub async fn send(
+        &self,
+        mut builder: axum::http::request::Builder,
+        cookie: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
         if let Some(cookie) = cookie {
             builder = builder.header(header::COOKIE, cookie);
         }
@@ -221,22 +299,47 @@ impl Harness {
                 .expect("request"),
             None => builder.body(Body::empty()).expect("request"),
         };
-        let response = self.router.clone().oneshot(request).await.expect("infallible");
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("infallible");
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Reply { status, headers, body, text }
+        Reply {
+            status,
+            headers,
+            body,
+            text,
+        }
     }
 
     /// Logs in and returns the `Cookie` header value.
     pub async fn login(&self, user: &str) -> String {
         let reply = self
-            .call(Method::POST, "/api/v1/session", None, Some(json!({"username": user, "password": password_of(user)})))
+            .call(
+                Method::POST,
+                "/api/v1/session",
+                None,
+                Some(json!({"username": user, "password": password_of(user)})),
+            )
             .await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-        let set = reply.headers.get(header::SET_COOKIE).expect("cookie").to_str().expect("ascii");
+        let set = reply
+            .headers
+            .get(header::SET_COOKIE)
+            .expect("cookie")
+            .to_str()
+            .expect("ascii");
         set.split(';').next().expect("pair").to_owned()
     }
 
@@ -245,7 +348,8 @@ impl Harness {
     }
 
     pub async fn post(&self, path: &str, cookie: &str, body: Value) -> Reply {
-        self.call(Method::POST, path, Some(cookie), Some(body)).await
+        self.call(Method::POST, path, Some(cookie), Some(body))
+            .await
     }
 
     pub async fn audit_actions(&self) -> Vec<String> {

@@ -2,10 +2,10 @@
 //! device. One binary, one module per concern.
 
 mod access;
+mod deletions;
 mod devices;
+mod docs;
 mod harness;
 mod imports;
-mod deletions;
-mod docs;
 mod serving;
 mod sessions;

@@ -13,19 +13,40 @@ use crate::harness::Harness;
 async fn unknown_api_paths_get_a_json_404_not_the_app() {
     let app = Harness::new(vec![]).await;
     let cookie = app.login("viewer").await;
-    for path in ["/api/v1/nope", "/api/v2/devices", "/api/anything/index.html"] {
+    for path in [
+        "/api/v1/nope",
+        "/api/v2/devices",
+        "/api/anything/index.html",
+    ] {
         let reply = app.get(path, &cookie).await;
-        assert_eq!((reply.status, reply.code()), (StatusCode::NOT_FOUND, "not_found"), "{path}");
+        assert_eq!(
+            (reply.status, reply.code()),
+            (StatusCode::NOT_FOUND, "not_found"),
+            "{path}"
+        );
     }
 }
 
 #[tokio::test]
 async fn every_response_carries_the_security_headers() {
     let app = Harness::new(vec![]).await;
-    for (method, path) in [(Method::GET, "/"), (Method::GET, "/api/v1/session"), (Method::GET, "/api/v1/nope"), (Method::POST, "/api/v1/session"), (Method::GET, "/healthz")] {
+    for (method, path) in [
+        (Method::GET, "/"),
+        (Method::GET, "/api/v1/session"),
+        (Method::GET, "/api/v1/nope"),
+        (Method::POST, "/api/v1/session"),
+        (Method::GET, "/healthz"),
+    ] {
         let reply = app.call(method, path, None, None).await;
-        let csp = reply.headers["content-security-policy"].to_str().expect("ascii");
-        for directive in ["script-src 'self' 'wasm-unsafe-eval'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"] {
+        let csp = reply.headers["content-security-policy"]
+            .to_str()
+            .expect("ascii");
+        for directive in [
+            "script-src 'self' 'wasm-unsafe-eval'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+        ] {
             assert!(csp.contains(directive), "{path}: {csp}");
         }
         assert!(!csp.contains("unsafe-inline"));
@@ -33,7 +54,13 @@ async fn every_response_carries_the_security_headers() {
         assert_eq!(reply.headers["referrer-policy"], "no-referrer");
         if path.starts_with("/api/") {
             assert_eq!(reply.headers[header::CACHE_CONTROL], "no-store", "{path}");
-            assert!(reply.headers[header::CONTENT_TYPE].to_str().expect("ascii").starts_with("application/json"), "{path}");
+            assert!(
+                reply.headers[header::CONTENT_TYPE]
+                    .to_str()
+                    .expect("ascii")
+                    .starts_with("application/json"),
+                "{path}"
+            );
         }
     }
 }
@@ -44,66 +71,138 @@ async fn oversized_non_json_and_malformed_bodies_get_the_envelope() {
     let big = "x".repeat(70 * 1024);
     let too_large = app
         .send(
-            Request::builder().method(Method::POST).uri("/api/v1/session").header(shared::CSRF_HEADER, "1").header(header::CONTENT_TYPE, "application/json").header(header::CONTENT_LENGTH, big.len()),
+            Request::builder()
+                .method(Method::POST)
+                .uri("/api/v1/session")
+                .header(shared::CSRF_HEADER, "1")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::CONTENT_LENGTH, big.len()),
             None,
             Some(json!(big)),
         )
         .await;
-    assert_eq!((too_large.status, too_large.code()), (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"));
-    let request = Request::builder().method(Method::POST).uri("/api/v1/session").header(shared::CSRF_HEADER, "1").header(header::CONTENT_TYPE, "application/json");
+    assert_eq!(
+        (too_large.status, too_large.code()),
+        (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+    );
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/session")
+        .header(shared::CSRF_HEADER, "1")
+        .header(header::CONTENT_TYPE, "application/json");
     let invalid = app.send(request, None, None).await;
-    assert_eq!((invalid.status, invalid.code()), (StatusCode::BAD_REQUEST, "invalid_json"));
+    assert_eq!(
+        (invalid.status, invalid.code()),
+        (StatusCode::BAD_REQUEST, "invalid_json")
+    );
     let plain = app
-        .send(Request::builder().method(Method::POST).uri("/api/v1/session").header(shared::CSRF_HEADER, "1").header(header::CONTENT_TYPE, "text/plain"), None, None)
+        .send(
+            Request::builder()
+                .method(Method::POST)
+                .uri("/api/v1/session")
+                .header(shared::CSRF_HEADER, "1")
+                .header(header::CONTENT_TYPE, "text/plain"),
+            None,
+            None,
+        )
         .await;
     assert_eq!(plain.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let wrong_method = app.call(Method::PUT, "/api/v1/devices", None, None).await;
-    assert_eq!((wrong_method.status, wrong_method.code()), (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"));
+    assert_eq!(
+        (wrong_method.status, wrong_method.code()),
+        (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")
+    );
     let _ = Body::empty();
 }
 
 #[tokio::test]
 async fn bc08_under_a_base_path_everything_lives_below_it() {
-    let config = lem_panel::config::Config { base_path: "/registry".into(), ..Default::default() };
+    let config = lem_panel::config::Config {
+        base_path: "/registry".into(),
+        ..Default::default()
+    };
     let app = Harness::with_config(vec![], config).await;
     let bare = app.call(Method::GET, "/registry", None, None).await;
     assert_eq!(bare.status, StatusCode::PERMANENT_REDIRECT);
     assert_eq!(bare.headers[header::LOCATION], "/registry/");
-    assert_eq!(app.call(Method::GET, "/api/v1/session", None, None).await.status, StatusCode::NOT_FOUND, "nothing at the root");
+    assert_eq!(
+        app.call(Method::GET, "/api/v1/session", None, None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND,
+        "nothing at the root"
+    );
     let login = app
-        .call(Method::POST, "/registry/api/v1/session", None, Some(json!({"username": "viewer", "password": crate::harness::password_of("viewer")})))
+        .call(
+            Method::POST,
+            "/registry/api/v1/session",
+            None,
+            Some(json!({"username": "viewer", "password": crate::harness::password_of("viewer")})),
+        )
         .await;
     assert_eq!(login.status, StatusCode::OK, "{}", login.text);
     let cookie_header = login.headers[header::SET_COOKIE].to_str().expect("ascii");
     assert!(cookie_header.contains("Path=/registry;"), "{cookie_header}");
     let cookie = cookie_header.split(';').next().expect("pair");
-    assert_eq!(app.get("/registry/api/v1/devices", cookie).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get("/registry/api/v1/devices", cookie).await.status,
+        StatusCode::OK
+    );
     let deep = app.get("/registry/images/line1/hmi", cookie).await;
-    assert!(deep.headers[header::CONTENT_TYPE].to_str().expect("ascii").starts_with("text/html"), "deep links serve the app");
+    assert!(
+        deep.headers[header::CONTENT_TYPE]
+            .to_str()
+            .expect("ascii")
+            .starts_with("text/html"),
+        "deep links serve the app"
+    );
 }
 
 #[tokio::test]
 async fn bc10_paths_that_look_like_files_reach_the_app() {
     let app = Harness::new(vec![]).await;
-    for path in ["/images/tools/cfg:index.html", "/images/tools/cfg:v1.json", "/images/myuser/php-5.5:2.0.0-rc.1"] {
+    for path in [
+        "/images/tools/cfg:index.html",
+        "/images/tools/cfg:v1.json",
+        "/images/myuser/php-5.5:2.0.0-rc.1",
+    ] {
         let reply = app.call(Method::GET, path, None, None).await;
-        assert!(reply.headers[header::CONTENT_TYPE].to_str().expect("ascii").starts_with("text/html"), "{path}");
+        assert!(
+            reply.headers[header::CONTENT_TYPE]
+                .to_str()
+                .expect("ascii")
+                .starts_with("text/html"),
+            "{path}"
+        );
     }
 }
 
 #[tokio::test]
 async fn the_openapi_document_lists_exactly_the_routes_the_server_has() {
     let app = Harness::new(vec![]).await;
-    let reply = app.call(Method::GET, "/api/v1/openapi.json", None, None).await;
+    let reply = app
+        .call(Method::GET, "/api/v1/openapi.json", None, None)
+        .await;
     assert_eq!(reply.status, StatusCode::OK);
-    assert!(reply.body["openapi"].as_str().expect("version").starts_with("3."));
+    assert!(
+        reply.body["openapi"]
+            .as_str()
+            .expect("version")
+            .starts_with("3.")
+    );
     let documented: BTreeSet<String> = lem_panel::routes::ApiDoc::openapi()
         .paths
         .paths
         .iter()
         .flat_map(|(path, item)| {
             let mut methods = Vec::new();
-            for (name, op) in [("GET", &item.get), ("POST", &item.post), ("PUT", &item.put), ("PATCH", &item.patch), ("DELETE", &item.delete)] {
+            for (name, op) in [
+                ("GET", &item.get),
+                ("POST", &item.post),
+                ("PUT", &item.put),
+                ("PATCH", &item.patch),
+                ("DELETE", &item.delete),
+            ] {
                 if op.is_some() {
                     methods.push(format!("{name} {path}"));
                 }
@@ -111,18 +210,32 @@ async fn the_openapi_document_lists_exactly_the_routes_the_server_has() {
             methods
         })
         .collect();
-    let served: BTreeSet<String> = lem_panel::routes::ROUTES.iter().map(|(m, p, _)| format!("{m} {p}")).collect();
+    let served: BTreeSet<String> = lem_panel::routes::ROUTES
+        .iter()
+        .map(|(m, p, _)| format!("{m} {p}"))
+        .collect();
     assert_eq!(documented, served);
 }
 
 #[tokio::test]
 async fn health_and_metrics_answer_without_a_session() {
     let app = Harness::new(vec![]).await;
-    assert_eq!(app.call(Method::GET, "/healthz", None, None).await.text, "ok");
-    assert_eq!(app.call(Method::GET, "/readyz", None, None).await.status, StatusCode::OK);
+    assert_eq!(
+        app.call(Method::GET, "/healthz", None, None).await.text,
+        "ok"
+    );
+    assert_eq!(
+        app.call(Method::GET, "/readyz", None, None).await.status,
+        StatusCode::OK
+    );
     let cookie = app.login("viewer").await;
     app.get("/api/v1/devices/edge-1/images", &cookie).await;
     let metrics = app.call(Method::GET, "/metrics", None, None).await.text;
     assert!(metrics.contains("lem_panel_http_requests_total{method=\"GET\",route=\"/api/v1/devices/{device}/images\",status=\"200\"} 1"), "{metrics}");
-    assert!(metrics.contains("lem_panel_device_call_seconds_count{device=\"edge-1\",op=\"list\",outcome=\"ok\"} 1"), "{metrics}");
+    assert!(
+        metrics.contains(
+            "lem_panel_device_call_seconds_count{device=\"edge-1\",op=\"list\",outcome=\"ok\"} 1"
+        ),
+        "{metrics}"
+    );
 }

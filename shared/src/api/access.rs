@@ -266,11 +266,9 @@ pub fn validate_username(name: &str) -> Result<(), Invalid> {
             actual: name.chars().count(),
         });
     }
-    match name
-        .chars()
-        .enumerate()
-        .find(|(_, c)| !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-')))
-    {
+    match name.chars().enumerate().find(|(_, c)| {
+        !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+    }) {
         Some((position, ch)) => Err(Invalid::BadChar {
             ch,
             position,

@@ -26,7 +26,8 @@ fn error_envelope_is_error_code_message() {
         json!({"error": {"code": "validation", "message": "Internal tag must not be empty", "field": "internalTag"}}),
     );
     let unknown: ErrorBody =
-        serde_json::from_value(json!({"error": {"code": "brand_new", "message": "m"}})).expect("tolerant");
+        serde_json::from_value(json!({"error": {"code": "brand_new", "message": "m"}}))
+            .expect("tolerant");
     assert_eq!(unknown.error.code, ErrorCode::Unknown);
 }
 
@@ -108,7 +109,10 @@ fn roles_modes_and_codes_have_stable_names() {
     round_trip(&TlsMode::Insecure, json!("insecure"));
     round_trip(&ErrorCode::DeviceAuth, json!("device_auth"));
     round_trip(&ErrorCode::DeviceBadResponse, json!("device_bad_response"));
-    round_trip(&AuditAction::ImportFinished, json!(AuditAction::ImportFinished.as_str()));
+    round_trip(
+        &AuditAction::ImportFinished,
+        json!(AuditAction::ImportFinished.as_str()),
+    );
     assert!(Role::Admin.can_delete() && !Role::Operator.can_delete());
     assert!(Role::Operator.can_import() && !Role::Viewer.can_import());
 }

@@ -16,7 +16,9 @@ pub use devices::{
     RegistryStatusResponse, TlsMode,
 };
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
-pub use images::{DeletionOutcome, DeletionRequest, DeletionResponse, ImageRow, ImagesResponse, RowFlag};
+pub use images::{
+    DeletionOutcome, DeletionRequest, DeletionResponse, ImageRow, ImagesResponse, RowFlag,
+};
 pub use jobs::{ImportRequest, ImportResponse, Job, JobStage, JobState, JobsResponse};
 
 #[cfg(test)]
