@@ -137,7 +137,7 @@ pub fn role_label(role: Role) -> &'static str {
 }
 
 /// Every audit action, for the filter's choices.
-pub const AUDIT_ACTIONS: [AuditAction; 11] = [
+pub const AUDIT_ACTIONS: [AuditAction; 13] = [
     AuditAction::LoginSucceeded,
     AuditAction::LoginFailed,
     AuditAction::LoginThrottled,
@@ -149,6 +149,8 @@ pub const AUDIT_ACTIONS: [AuditAction; 11] = [
     AuditAction::UserUpdated,
     AuditAction::PasswordChanged,
     AuditAction::PasswordReset,
+    AuditAction::ApiTokenCreated,
+    AuditAction::ApiTokenRevoked,
 ];
 
 /// An audit action in words.
@@ -165,6 +167,8 @@ pub fn audit_action_label(action: AuditAction) -> &'static str {
         AuditAction::UserUpdated => "User updated",
         AuditAction::PasswordChanged => "Password changed",
         AuditAction::PasswordReset => "Password reset",
+        AuditAction::ApiTokenCreated => "API token created",
+        AuditAction::ApiTokenRevoked => "API token revoked",
     }
 }
 

@@ -16,7 +16,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use shared::api::Role;
 
-pub use session::{SessionCookie, hash_session_id, new_session_id};
+pub use session::{
+    API_TOKEN_PREFIX, SessionCookie, bearer_secret, hash_session_id, new_api_token_secret,
+    new_session_id,
+};
 
 use crate::error::ApiError;
 use crate::middleware::RouteLabel;
@@ -154,7 +157,11 @@ async fn authorize(
 ) -> Result<Request, ApiError> {
     let method = request.method().clone();
     let (context, peer) = request_context(state, &request);
-    if !matches!(method, Method::GET | Method::HEAD) {
+    // A bearer token cannot be attached by another site (that would need a CORS preflight the
+    // panel never grants), so token requests are exempt; cookie requests are checked.
+    let token_request =
+        state.config.api_tokens.enabled && bearer_secret(request.headers()).is_some();
+    if !matches!(method, Method::GET | Method::HEAD) && !token_request {
         let public_authority = state.public_authority.as_deref();
         check_csrf(request.headers(), public_authority)?;
     }

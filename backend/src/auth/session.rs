@@ -85,9 +85,25 @@ pub fn new_session_id() -> String {
     URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
 }
 
-/// What the database stores for a session id.
+/// What the database stores for a session id or API token secret: its SHA-256 (both are 256
+/// random bits, so a fast hash is enough; a stolen database opens nothing).
 pub fn hash_session_id(id: &str) -> String {
     hex::encode(Sha256::digest(id.as_bytes()))
+}
+
+/// Prefix of API token secrets, so they are recognisable in a leak scan.
+pub const API_TOKEN_PREFIX: &str = "lemp_";
+
+/// A new API token secret.
+pub fn new_api_token_secret() -> String {
+    format!("{API_TOKEN_PREFIX}{}", new_session_id())
+}
+
+/// The secret of an `Authorization: Bearer …` header, if the request has one.
+pub fn bearer_secret(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, secret) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| secret.trim())
 }
 
 /// Touching the session row on every request would be one write per request; once a minute
@@ -103,6 +119,9 @@ pub(super) async fn authenticate(
 ) -> Result<Caller, ApiError> {
     if let Some(caller) = proxy_caller(state, headers, peer) {
         return Ok(caller);
+    }
+    if let Some(secret) = bearer_secret(headers) {
+        return token_caller(state, secret).await;
     }
     let id = state
         .cookie
@@ -146,6 +165,38 @@ pub(super) async fn authenticate(
         role: user.summary.role,
         device_roles,
         session_hash: Some(id_hash),
+        must_change_password: user.summary.must_change_password,
+    })
+}
+
+async fn token_caller(state: &AppState, secret: &str) -> Result<Caller, ApiError> {
+    if !state.config.api_tokens.enabled {
+        return Err(ApiError::Unauthenticated);
+    }
+    let (id, username, last_used) = state
+        .db
+        .api_token_owner(hash_session_id(secret))
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    let user = state
+        .db
+        .user(username.clone())
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    if !user.summary.enabled {
+        return Err(ApiError::Unauthenticated);
+    }
+    let now = state.clock.now_ms();
+    if last_used.is_none_or(|t| now - t >= TOUCH_EVERY_MS) {
+        state.db.touch_api_token(id, now).await?;
+    }
+    let device_roles: HashMap<String, Role> =
+        state.db.device_roles(username).await?.into_iter().collect();
+    Ok(Caller {
+        username: user.summary.username,
+        role: user.summary.role,
+        device_roles,
+        session_hash: None,
         must_change_password: user.summary.must_change_password,
     })
 }

@@ -152,6 +152,12 @@ pub const KEYS: &[Key] = &[
         Kind::Str,
         "X-Forwarded-Role",
     ),
+    key(
+        "api_tokens.enabled",
+        Some("LEM_PANEL_API_TOKENS_ENABLED"),
+        Kind::Bool,
+        "false",
+    ),
     key("devices.id", None, Kind::Str, "(required)"),
     key("devices.name", None, Kind::Str, "(the id)"),
     key("devices.url", None, Kind::Str, "(required)"),

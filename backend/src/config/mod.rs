@@ -36,6 +36,8 @@ pub struct Config {
     pub limits: LimitSettings,
     /// Trusted reverse-proxy authentication (SSO gateways).
     pub proxy_auth: ProxyAuthSettings,
+    /// Personal API tokens for scripts.
+    pub api_tokens: ApiTokenSettings,
     /// The devices.
     pub devices: Vec<DeviceSettings>,
 }
@@ -53,6 +55,7 @@ impl Default for Config {
             login: LoginSettings::default(),
             limits: LimitSettings::default(),
             proxy_auth: ProxyAuthSettings::default(),
+            api_tokens: ApiTokenSettings::default(),
             devices: Vec::new(),
         }
     }
@@ -157,6 +160,15 @@ impl Default for ProxyAuthSettings {
             role_header: "X-Forwarded-Role".into(),
         }
     }
+}
+
+/// Personal API tokens: shown once, stored hashed, revocable, sent as `Authorization: Bearer`.
+/// Off by default.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApiTokenSettings {
+    /// Whether users may create and use API tokens.
+    pub enabled: bool,
 }
 
 /// Why the configuration could not be loaded.

@@ -65,6 +65,19 @@ const MIGRATIONS: &[&str] = &[
         error_json TEXT
     );
     "#,
+    // 2: personal API tokens (only a SHA-256 of the secret is stored).
+    r#"
+    CREATE TABLE api_tokens (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        secret_hash TEXT NOT NULL UNIQUE,
+        created_at_ms INTEGER NOT NULL,
+        last_used_at_ms INTEGER,
+        revoked_at_ms INTEGER
+    );
+    CREATE INDEX api_tokens_by_user ON api_tokens(username);
+    "#,
 ];
 
 pub(super) fn run(conn: &mut Connection) -> Result<(), DbError> {

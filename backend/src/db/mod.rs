@@ -2,6 +2,7 @@
 //! WAL mode with `synchronous = FULL`: a crash or SIGKILL loses no committed record. Calls run
 //! on the blocking pool so a slow disk never stalls the async workers.
 
+mod api_tokens;
 mod audit;
 mod jobs;
 mod migrations;

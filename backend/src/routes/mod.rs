@@ -7,6 +7,7 @@ mod images;
 mod imports;
 mod meta;
 mod session;
+mod tokens;
 mod users;
 
 use axum::extract::rejection::JsonRejection;
@@ -39,60 +40,32 @@ pub enum Access {
 pub type RouteSpec = (Method, &'static str, Access);
 
 /// The whole API on one screen.
+#[rustfmt::skip]
 pub static ROUTES: &[RouteSpec] = &[
-    (Method::GET, "/healthz", Access::Public),
-    (Method::GET, "/readyz", Access::Public),
-    (Method::GET, "/metrics", Access::Public),
-    (Method::GET, "/api/v1/openapi.json", Access::Public),
-    (Method::POST, "/api/v1/session", Access::Public),
-    (Method::GET, "/api/v1/session", Access::Authenticated),
-    (Method::DELETE, "/api/v1/session", Access::Authenticated),
-    (
-        Method::PUT,
-        "/api/v1/session/password",
-        Access::Authenticated,
-    ),
-    (Method::GET, "/api/v1/devices", Access::Role(Role::Viewer)),
-    (
-        Method::GET,
-        "/api/v1/devices/{device}/images",
-        Access::DeviceRole(Role::Viewer),
-    ),
-    (
-        Method::GET,
-        "/api/v1/devices/{device}/registry",
-        Access::DeviceRole(Role::Viewer),
-    ),
-    (
-        Method::POST,
-        "/api/v1/devices/{device}/imports",
-        Access::DeviceRole(Role::Operator),
-    ),
-    (
-        Method::POST,
-        "/api/v1/devices/{device}/deletions",
-        Access::DeviceRole(Role::Admin),
-    ),
-    (Method::GET, "/api/v1/jobs", Access::Role(Role::Viewer)),
-    (Method::GET, "/api/v1/jobs/{id}", Access::Role(Role::Viewer)),
-    (Method::GET, "/api/v1/users", Access::Role(Role::Admin)),
-    (Method::POST, "/api/v1/users", Access::Role(Role::Admin)),
-    (
-        Method::PATCH,
-        "/api/v1/users/{username}",
-        Access::Role(Role::Admin),
-    ),
-    (
-        Method::POST,
-        "/api/v1/users/{username}/password-reset",
-        Access::Role(Role::Admin),
-    ),
-    (Method::GET, "/api/v1/audit", Access::Role(Role::Admin)),
-    (
-        Method::GET,
-        "/api/v1/audit/export",
-        Access::Role(Role::Admin),
-    ),
+    (Method::GET,    "/healthz",                                  Access::Public),
+    (Method::GET,    "/readyz",                                   Access::Public),
+    (Method::GET,    "/metrics",                                  Access::Public),
+    (Method::GET,    "/api/v1/openapi.json",                      Access::Public),
+    (Method::POST,   "/api/v1/session",                           Access::Public),
+    (Method::GET,    "/api/v1/session",                           Access::Authenticated),
+    (Method::DELETE, "/api/v1/session",                           Access::Authenticated),
+    (Method::PUT,    "/api/v1/session/password",                  Access::Authenticated),
+    (Method::GET,    "/api/v1/session/tokens",                    Access::Role(Role::Viewer)),
+    (Method::POST,   "/api/v1/session/tokens",                    Access::Role(Role::Viewer)),
+    (Method::DELETE, "/api/v1/session/tokens/{id}",               Access::Role(Role::Viewer)),
+    (Method::GET,    "/api/v1/devices",                           Access::Role(Role::Viewer)),
+    (Method::GET,    "/api/v1/devices/{device}/images",           Access::DeviceRole(Role::Viewer)),
+    (Method::GET,    "/api/v1/devices/{device}/registry",         Access::DeviceRole(Role::Viewer)),
+    (Method::POST,   "/api/v1/devices/{device}/imports",          Access::DeviceRole(Role::Operator)),
+    (Method::POST,   "/api/v1/devices/{device}/deletions",        Access::DeviceRole(Role::Admin)),
+    (Method::GET,    "/api/v1/jobs",                              Access::Role(Role::Viewer)),
+    (Method::GET,    "/api/v1/jobs/{id}",                         Access::Role(Role::Viewer)),
+    (Method::GET,    "/api/v1/users",                             Access::Role(Role::Admin)),
+    (Method::POST,   "/api/v1/users",                             Access::Role(Role::Admin)),
+    (Method::PATCH,  "/api/v1/users/{username}",                  Access::Role(Role::Admin)),
+    (Method::POST,   "/api/v1/users/{username}/password-reset",   Access::Role(Role::Admin)),
+    (Method::GET,    "/api/v1/audit",                             Access::Role(Role::Admin)),
+    (Method::GET,    "/api/v1/audit/export",                      Access::Role(Role::Admin)),
 ];
 
 /// The access rule and route template for a matched route, if it is in the table.
@@ -124,6 +97,14 @@ pub fn api_router(state: AppState) -> Router {
         .route(
             "/api/v1/session/password",
             axum::routing::put(session::change_password),
+        )
+        .route(
+            "/api/v1/session/tokens",
+            get(tokens::list_tokens).post(tokens::create_token),
+        )
+        .route(
+            "/api/v1/session/tokens/{id}",
+            axum::routing::delete(tokens::revoke_token),
         )
         .route("/api/v1/devices", get(devices::list_devices))
         .route("/api/v1/devices/{device}/images", get(images::list_images))

@@ -15,6 +15,9 @@ const EXPECTED: &[(&str, &str, Option<&str>)] = &[
     ("POST", "/api/v1/session", None),
     ("GET", "/api/v1/session", Some("any")),
     ("PUT", "/api/v1/session/password", Some("any")),
+    ("GET", "/api/v1/session/tokens", Some("viewer")),
+    ("POST", "/api/v1/session/tokens", Some("viewer")),
+    ("DELETE", "/api/v1/session/tokens/1", Some("viewer")),
     ("GET", "/api/v1/devices", Some("viewer")),
     ("GET", "/api/v1/devices/edge-1/images", Some("viewer")),
     ("GET", "/api/v1/devices/edge-1/registry", Some("viewer")),
@@ -46,6 +49,7 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
         }
         ("POST", "/api/v1/users") => Some(json!({"username": "matrix-made", "role": "viewer"})),
         ("PATCH", _) => Some(json!({})),
+        ("POST", "/api/v1/session/tokens") => Some(json!({"name": "matrix"})),
         _ => None,
     }
 }

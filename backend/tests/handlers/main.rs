@@ -9,3 +9,4 @@ mod harness;
 mod imports;
 mod serving;
 mod sessions;
+mod tokens;

@@ -200,6 +200,10 @@ pub enum AuditAction {
     PasswordChanged,
     /// An admin reset a user's password.
     PasswordReset,
+    /// A user created a personal API token.
+    ApiTokenCreated,
+    /// A user revoked a personal API token.
+    ApiTokenRevoked,
 }
 
 impl AuditAction {
@@ -217,6 +221,8 @@ impl AuditAction {
             Self::UserUpdated => "user_updated",
             Self::PasswordChanged => "password_changed",
             Self::PasswordReset => "password_reset",
+            Self::ApiTokenCreated => "api_token_created",
+            Self::ApiTokenRevoked => "api_token_revoked",
         }
     }
 }
@@ -253,6 +259,58 @@ pub struct AuditRecord {
 pub struct AuditResponse {
     /// The records matching the filter.
     pub records: Vec<AuditRecord>,
+}
+
+/// A personal API token, as its owner sees it (never the secret after creation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ApiTokenSummary {
+    /// Token id.
+    pub id: i64,
+    /// What the owner called it.
+    pub name: String,
+    /// When it was created (Unix milliseconds).
+    pub created_at_ms: i64,
+    /// When it was last used (Unix milliseconds, to the minute).
+    pub last_used_at_ms: Option<i64>,
+}
+
+/// `GET /api/v1/session/tokens`: the caller's active tokens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ApiTokensResponse {
+    /// Active tokens, newest first.
+    pub tokens: Vec<ApiTokenSummary>,
+}
+
+/// `POST /api/v1/session/tokens`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateApiTokenRequest {
+    /// A name to recognise it by (1 to 64 characters), e.g. "nightly sync script".
+    pub name: String,
+}
+
+/// The answer to creating a token: the secret, shown once.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct CreateApiTokenResponse {
+    /// The token.
+    pub token: ApiTokenSummary,
+    /// The secret to send as `Authorization: Bearer <secret>`; only its hash is stored.
+    pub secret: String,
+}
+
+impl std::fmt::Debug for CreateApiTokenResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateApiTokenResponse")
+            .field("token", &self.token)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Checks a panel user name: 1 to 64 of lowercase letters, digits, `.`, `_`, `-`.

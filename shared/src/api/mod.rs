@@ -7,7 +7,8 @@ mod images;
 mod jobs;
 
 pub use access::{
-    AuditAction, AuditRecord, AuditResponse, ChangePasswordRequest, CreateUserRequest,
+    ApiTokenSummary, ApiTokensResponse, AuditAction, AuditRecord, AuditResponse,
+    ChangePasswordRequest, CreateApiTokenRequest, CreateApiTokenResponse, CreateUserRequest,
     CreateUserResponse, LoginRequest, ResetPasswordResponse, Role, SessionResponse,
     UpdateUserRequest, UserSummary, UsersResponse, validate_password, validate_username,
 };
