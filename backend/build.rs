@@ -47,6 +47,10 @@ fn collect(root: &Path, dir: &Path, files: &mut Vec<(String, PathBuf)>) {
     };
     for entry in entries.flatten() {
         let path = entry.path();
+        // Trunk builds into dist/.stage/ before swapping it in: never embed hidden entries.
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
         if path.is_dir() {
             collect(root, &path, files);
         } else if let Ok(rel) = path.strip_prefix(root) {

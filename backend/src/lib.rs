@@ -47,6 +47,7 @@ pub fn router(state: AppState) -> Router {
     let body_limit = state.config.limits.body_bytes;
     let stack = ServiceBuilder::new()
         .layer(SetSensitiveRequestHeadersLayer::new([header::AUTHORIZATION, header::COOKIE]))
+        .layer(axum::middleware::map_request(middleware::sanitize_request_id))
         .layer(SetRequestIdLayer::x_request_id(middleware::RandomRequestId))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
             let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");

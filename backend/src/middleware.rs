@@ -25,6 +25,23 @@ impl MakeRequestId for RandomRequestId {
     }
 }
 
+/// Drops a client-supplied `x-request-id` unless it is a short token of safe characters, so
+/// ids in logs and the audit trail are either ours or harmless; a fresh one is then made.
+pub async fn sanitize_request_id(mut request: Request) -> Request {
+    let valid = request.headers().get("x-request-id").is_some_and(|v| {
+        let bytes = v.as_bytes();
+        !bytes.is_empty()
+            && bytes.len() <= 64
+            && bytes
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    });
+    if !valid {
+        request.headers_mut().remove("x-request-id");
+    }
+    request
+}
+
 /// The matched route template, attached to responses by the guard for metrics.
 #[derive(Debug, Clone, Copy)]
 pub struct RouteLabel(pub &'static str);

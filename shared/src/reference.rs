@@ -116,6 +116,8 @@ pub fn parse_reference(input: &str) -> Result<ParsedReference, ReferenceError> {
     validate_repository_name(name).map_err(ReferenceError::Name)?;
     validate_tag(tag).map_err(ReferenceError::Tag)?;
     let normalized = normalize_hub_name(&registry, name);
+    // Docker Hub's `library/` adds 8 characters, which can push a valid name past the limit.
+    validate_repository_name(&normalized).map_err(ReferenceError::Name)?;
     if normalized != name {
         notices.push(format!(
             "On Docker Hub, '{name}' means '{normalized}' (official images live under library/)."
@@ -186,6 +188,22 @@ mod tests {
         assert_eq!(
             default_internal_name("ghcr.io", "library/python"),
             "library/python"
+        );
+    }
+
+    #[test]
+    fn a_hub_name_that_library_would_push_past_255_characters_is_refused() {
+        let name = "a".repeat(250);
+        assert!(matches!(
+            parse_reference(&name),
+            Err(ReferenceError::Name(Invalid::TooLong {
+                max: 255,
+                actual: 258
+            }))
+        ));
+        assert!(
+            parse_reference(&format!("ghcr.io/{name}")).is_ok(),
+            "no prefix elsewhere"
         );
     }
 

@@ -100,7 +100,11 @@ fn request_context(state: &AppState, request: &Request) -> (RequestContext, Opti
 
 /// Same-origin proof for a state-changing request: the app's custom header (a cross-site form
 /// cannot set one), and neither `Sec-Fetch-Site` nor `Origin` pointing at another site.
-fn check_csrf(headers: &HeaderMap, public_authority: Option<&str>) -> Result<(), ApiError> {
+fn check_csrf(
+    headers: &HeaderMap,
+    public_authority: Option<&str>,
+    from_trusted_proxy: bool,
+) -> Result<(), ApiError> {
     let header_ok = headers
         .get(shared::CSRF_HEADER)
         .is_some_and(|v| v.as_bytes() == shared::CSRF_HEADER_VALUE.as_bytes());
@@ -113,9 +117,11 @@ fn check_csrf(headers: &HeaderMap, public_authority: Option<&str>) -> Result<(),
         Some(origin) => {
             let authority = origin.split_once("://").map_or("", |(_, rest)| rest);
             let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+            // Only a trusted reverse proxy may say which host the browser asked for.
             let forwarded = headers
                 .get("x-forwarded-host")
-                .and_then(|v| v.to_str().ok());
+                .and_then(|v| v.to_str().ok())
+                .filter(|_| from_trusted_proxy);
             [host, forwarded, public_authority]
                 .into_iter()
                 .flatten()
@@ -163,7 +169,8 @@ async fn authorize(
         state.config.api_tokens.enabled && bearer_secret(request.headers()).is_some();
     if !matches!(method, Method::GET | Method::HEAD) && !token_request {
         let public_authority = state.public_authority.as_deref();
-        check_csrf(request.headers(), public_authority)?;
+        let from_trusted_proxy = peer.is_some_and(|p| state.config.trusted_proxies.contains(&p));
+        check_csrf(request.headers(), public_authority, from_trusted_proxy)?;
     }
     let caller = match access {
         Access::Public => None,
@@ -225,13 +232,13 @@ mod tests {
             ("origin", "https://panel.local"),
             ("sec-fetch-site", "same-origin"),
         ]);
-        assert!(check_csrf(&ok, None).is_ok());
+        assert!(check_csrf(&ok, None, false).is_ok());
         assert!(
-            check_csrf(&headers(&[("x-lem-panel", "1")]), None).is_ok(),
+            check_csrf(&headers(&[("x-lem-panel", "1")]), None, false).is_ok(),
             "non-browser clients send no Origin"
         );
         assert!(
-            check_csrf(&headers(&[("host", "panel.local")]), None).is_err(),
+            check_csrf(&headers(&[("host", "panel.local")]), None, false).is_err(),
             "a plain form post lacks the header"
         );
         let cross = headers(&[
@@ -239,15 +246,29 @@ mod tests {
             ("host", "panel.local"),
             ("origin", "https://evil.example"),
         ]);
-        assert!(check_csrf(&cross, None).is_err());
+        assert!(check_csrf(&cross, None, false).is_err());
         let cross_site = headers(&[("x-lem-panel", "1"), ("sec-fetch-site", "cross-site")]);
-        assert!(check_csrf(&cross_site, None).is_err());
+        assert!(check_csrf(&cross_site, None, false).is_err());
         let proxied = headers(&[
             ("x-lem-panel", "1"),
             ("host", "127.0.0.1:8080"),
             ("origin", "https://panel.example.local"),
         ]);
-        assert!(check_csrf(&proxied, Some("panel.example.local")).is_ok());
+        assert!(check_csrf(&proxied, Some("panel.example.local"), false).is_ok());
+        let forwarded = headers(&[
+            ("x-lem-panel", "1"),
+            ("host", "127.0.0.1:8080"),
+            ("x-forwarded-host", "evil.example"),
+            ("origin", "https://evil.example"),
+        ]);
+        assert!(
+            check_csrf(&forwarded, None, false).is_err(),
+            "X-Forwarded-Host from anyone"
+        );
+        assert!(
+            check_csrf(&forwarded, None, true).is_ok(),
+            "X-Forwarded-Host from a trusted proxy"
+        );
     }
 
     #[test]

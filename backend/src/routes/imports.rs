@@ -28,6 +28,13 @@ pub fn normalize(request: ImportRequest) -> Result<(ImportRequest, Vec<String>),
         .map_err(|e| ApiError::validation("internalTag", format!("Internal tag {e}")))?;
     let mut notices: Vec<String> = host.notice.into_iter().collect();
     let external_name = normalize_hub_name(&host.value, &request.external_name);
+    // `library/` adds 8 characters: the name the device receives must still be valid.
+    validate_repository_name(&external_name).map_err(|e| {
+        ApiError::validation(
+            "externalName",
+            format!("Image name (as {external_name}) {e}"),
+        )
+    })?;
     if external_name != request.external_name {
         notices.push(format!(
             "On Docker Hub, '{}' means '{external_name}' (official images live under library/).",

@@ -10,11 +10,11 @@ mod session;
 mod tokens;
 mod users;
 
-use axum::extract::rejection::JsonRejection;
+use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::Method;
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use shared::api::Role;
 
@@ -145,9 +145,19 @@ pub fn api_router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// `Json` whose rejections use the panel's error envelope (400, 413, 415).
+/// A JSON request body: `application/json`, a JSON *object* (serde would otherwise read an
+/// array into a struct by position), rejections in the panel's envelope (400, 413, 415).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AppJson<T>(pub T);
+
+fn is_json_content_type(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|mime| mime.trim().to_ascii_lowercase())
+        .is_some_and(|mime| mime == "application/json" || mime.ends_with("+json"))
+}
 
 impl<T, S> FromRequest<S> for AppJson<T>
 where
@@ -157,22 +167,23 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(value)) => Ok(Self(value)),
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::UnsupportedMediaType),
-            Err(JsonRejection::BytesRejection(e))
-                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE =>
-            {
-                Err(ApiError::PayloadTooLarge)
-            }
-            Err(rejection) => Err(ApiError::InvalidJson(
-                rejection
-                    .body_text()
-                    .trim_start_matches(
-                        "Failed to deserialize the JSON body into the target type: ",
-                    )
-                    .to_owned(),
-            )),
+        if !is_json_content_type(req.headers()) {
+            return Err(ApiError::UnsupportedMediaType);
         }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::InvalidJson("the body could not be read".into())
+            }
+        })?;
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(ApiError::InvalidJson(
+                "the body must be a JSON object".into(),
+            ));
+        }
+        serde_json::from_slice(&bytes)
+            .map(Self)
+            .map_err(|e| ApiError::InvalidJson(e.to_string()))
     }
 }

@@ -192,10 +192,12 @@ impl Funnel {
             .await
             .map_err(|e| classify_transport_error(&e, self, timeout))?;
         let status = sent.status();
+        // Shown to users in error messages, so cleaned like any device text.
         let content_type = sent
             .headers()
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
+            .and_then(|v| crate::redact::clean(v, &self.redactor))
             .map(|v| v.chars().take(80).collect::<String>());
         let body = self.read_body(sent, status, &content_type, timeout).await?;
         let response = DeviceResponse {

@@ -214,7 +214,11 @@ impl RegistryApi for DeviceClient {
         let started = Instant::now();
         let response = self.funnel.call(Operation::Info, Method::GET, url).await?;
         let round_trip = started.elapsed();
-        let info = parse_registry_info(&response.body).map_err(|e| shape_error(&response, e))?;
+        let mut info =
+            parse_registry_info(&response.body).map_err(|e| shape_error(&response, e))?;
+        info.proxy_user = info
+            .proxy_user
+            .and_then(|u| redact::clean(&u, &self.funnel.redactor));
         Ok(InfoReport { info, round_trip })
     }
 
@@ -241,7 +245,10 @@ impl DeviceClient {
             Some("S") => Ok(()),
             None if !required => Ok(()),
             code => Err(DeviceError::Refused {
-                code: code.unwrap_or("(none)").to_owned(),
+                // The code is device text like any other: redacted and kept short.
+                code: code
+                    .and_then(|c| redact::clean(c, &self.funnel.redactor))
+                    .map_or_else(|| "(none)".to_owned(), |c| c.chars().take(32).collect()),
                 message: envelope
                     .message
                     .as_str()

@@ -101,9 +101,9 @@ impl<'de> Deserialize<'de> for Scalar {
     }
 }
 
-/// One entry of the device's image list, fields as sent. Unknown fields are ignored.
-#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
-#[serde(default)]
+/// One entry of the device's image list, fields as sent. Unknown fields are ignored, and a
+/// field sent twice keeps its last value (one odd row must not fail the whole list).
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeviceImage {
     /// Repository name.
     pub name: Scalar,
@@ -115,6 +115,70 @@ pub struct DeviceImage {
     pub timestamp: Scalar,
     /// Size in bytes.
     pub size: Scalar,
+}
+
+/// The fields of a list entry the panel reads; anything else is skipped without allocating.
+enum ImageField {
+    Name,
+    Tag,
+    Digest,
+    Timestamp,
+    Size,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for ImageField {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct FieldVisitor;
+        impl Visitor<'_> for FieldVisitor {
+            type Value = ImageField;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<ImageField, E> {
+                Ok(match v {
+                    "name" => ImageField::Name,
+                    "tag" => ImageField::Tag,
+                    "digest" => ImageField::Digest,
+                    "timestamp" => ImageField::Timestamp,
+                    "size" => ImageField::Size,
+                    _ => ImageField::Other,
+                })
+            }
+        }
+        d.deserialize_identifier(FieldVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for DeviceImage {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ImageVisitor;
+        impl<'de> Visitor<'de> for ImageVisitor {
+            type Value = DeviceImage;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an image object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<DeviceImage, A::Error> {
+                let mut image = DeviceImage::default();
+                while let Some(field) = map.next_key::<ImageField>()? {
+                    let slot = match field {
+                        ImageField::Name => &mut image.name,
+                        ImageField::Tag => &mut image.tag,
+                        ImageField::Digest => &mut image.digest,
+                        ImageField::Timestamp => &mut image.timestamp,
+                        ImageField::Size => &mut image.size,
+                        ImageField::Other => {
+                            map.next_value::<IgnoredAny>()?;
+                            continue;
+                        }
+                    };
+                    *slot = map.next_value()?;
+                }
+                Ok(image)
+            }
+        }
+        d.deserialize_map(ImageVisitor)
+    }
 }
 
 /// The device's image list: the object entries, plus how many entries were not objects.

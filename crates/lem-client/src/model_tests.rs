@@ -31,6 +31,14 @@ fn odd_entries_are_kept_or_counted_never_fatal() {
 }
 
 #[test]
+fn a_field_sent_twice_keeps_its_last_value_instead_of_failing_the_list() {
+    let list = parse_image_list(br#"[{"name":"a","tag":"1","tag":"2"},{"name":"b","tag":"3"}]"#)
+        .expect("tolerant");
+    assert_eq!(list.images.len(), 2);
+    assert_eq!(list.images[0].tag, Scalar::Str("2".into()));
+}
+
+#[test]
 fn bc19_null_and_empty_lists_are_empty() {
     assert_eq!(parse_image_list(b"null"), Ok(ImageList::default()));
     assert_eq!(parse_image_list(b"[]"), Ok(ImageList::default()));
