@@ -65,6 +65,21 @@ impl ApiError {
         self.code().is_some_and(ErrorCode::is_device_problem)
     }
 
+    /// Whether the device could not be reached at all with the panel's token: connection,
+    /// proxy, TLS or the token itself (what every device call, the status check included, meets
+    /// first).
+    pub fn is_connection_problem(&self) -> bool {
+        matches!(
+            self.code(),
+            Some(
+                ErrorCode::DeviceUnreachable
+                    | ErrorCode::DeviceProxy
+                    | ErrorCode::DeviceTls
+                    | ErrorCode::DeviceAuth
+            )
+        )
+    }
+
     /// The request field a validation error is about (wire name, e.g. `internalTag`).
     pub fn field(&self) -> Option<&str> {
         self.detail().and_then(|d| d.field.as_deref())

@@ -68,6 +68,20 @@ pub struct DeviceProblem {
     pub device: String,
     /// The error.
     pub error: ApiError,
+    /// Whether the registry status check reported it (rather than a list or delete).
+    pub from_status_check: bool,
+}
+
+impl DeviceProblem {
+    /// Whether a successful registry status check of `device` shows this problem is over. The
+    /// check (the device's info call) proves the device can be reached with the panel's token,
+    /// so it clears its own problems and those of reaching the device at all; not what one
+    /// operation met (an HTML page instead of the list, a refused delete), which it does not
+    /// exercise. The check and the list run side by side: whichever answers last must not
+    /// decide whether the list's problem shows.
+    pub fn cleared_by_status_check(&self, device: &str) -> bool {
+        self.device == device && (self.from_status_check || self.error.is_connection_problem())
+    }
 }
 
 /// The image list's view settings, kept while moving between pages.
@@ -162,13 +176,14 @@ impl AppState {
         crate::routes::href("/", path, self.device_id.get_untracked().as_deref())
     }
 
-    /// Records the outcome of a device call for the banner: a device problem is shown, a success
-    /// clears an earlier problem of that device.
+    /// Records the outcome of a device call (list, delete) for the banner: a device problem is
+    /// shown, a success clears an earlier problem of that device.
     pub fn report<T>(&self, device: &str, result: &Result<T, ApiError>) {
         match result {
             Err(e) if e.is_device_problem() => self.problem.set(Some(DeviceProblem {
                 device: device.to_owned(),
                 error: e.clone(),
+                from_status_check: false,
             })),
             Ok(_) => {
                 let same = self
@@ -181,9 +196,70 @@ impl AppState {
             Err(_) => {}
         }
     }
+
+    /// Records the outcome of the registry status check for the banner: a device problem is
+    /// shown; a success clears only what it disproves (see
+    /// [`DeviceProblem::cleared_by_status_check`]).
+    pub fn report_status_check(&self, device: &str, result: &Result<(), ApiError>) {
+        match result {
+            Err(e) if e.is_device_problem() => self.problem.set(Some(DeviceProblem {
+                device: device.to_owned(),
+                error: e.clone(),
+                from_status_check: true,
+            })),
+            Ok(()) => {
+                let cleared = self.problem.with_untracked(|p| {
+                    p.as_ref()
+                        .is_some_and(|p| p.cleared_by_status_check(device))
+                });
+                if cleared {
+                    self.problem.set(None);
+                }
+            }
+            Err(_) => {}
+        }
+    }
 }
 
 /// The `AppState` context.
 pub fn use_app() -> AppState {
     expect_context::<AppState>()
+}
+
+#[cfg(test)]
+mod tests {
+    use shared::api::{ErrorCode, ErrorDetail};
+
+    use super::*;
+
+    fn problem(code: ErrorCode, from_status_check: bool) -> DeviceProblem {
+        DeviceProblem {
+            device: "edge-1".to_owned(),
+            error: ApiError::server(502, ErrorDetail::new(code, "x"), None),
+            from_status_check,
+        }
+    }
+
+    #[test]
+    fn a_passing_status_check_clears_its_own_and_connection_problems() {
+        assert!(problem(ErrorCode::DeviceTimeout, true).cleared_by_status_check("edge-1"));
+        assert!(problem(ErrorCode::DeviceUnreachable, false).cleared_by_status_check("edge-1"));
+        assert!(problem(ErrorCode::DeviceAuth, false).cleared_by_status_check("edge-1"));
+        assert!(!problem(ErrorCode::DeviceAuth, true).cleared_by_status_check("edge-2"));
+    }
+
+    #[test]
+    fn a_passing_status_check_keeps_what_a_list_or_delete_met() {
+        for code in [
+            ErrorCode::DeviceBadResponse,
+            ErrorCode::DeviceError,
+            ErrorCode::DeviceForbidden,
+            ErrorCode::DeviceTimeout,
+        ] {
+            assert!(
+                !problem(code, false).cleared_by_status_check("edge-1"),
+                "{code:?}"
+            );
+        }
+    }
 }

@@ -121,6 +121,7 @@ pub struct PanelClient {
     pub(crate) target: Target,
     cookie: Arc<Mutex<Option<String>>>,
     transcript: Transcript,
+    record: bool,
 }
 
 /// A plain-HTTP client for the panel. The TLS config is never used (the panel is reached over
@@ -158,7 +159,16 @@ impl PanelClient {
             target,
             cookie: Arc::default(),
             transcript,
+            record: true,
         }
+    }
+
+    /// This client without the transcripts: for load tests, whose millions of response bytes
+    /// would otherwise be kept in memory (check what matters in each reply instead).
+    #[must_use]
+    pub fn unrecorded(mut self) -> Self {
+        self.record = false;
+        self
     }
 
     /// The panel's URL with the base path and a trailing slash, e.g. `http://127.0.0.1:4711/registry/`.
@@ -204,6 +214,30 @@ impl PanelClient {
         self.send(method, &url, body, headers).await
     }
 
+    /// Like [`PanelClient::request_from_root`], but a failed connection (refused, reset, the
+    /// panel killed mid-request) is an `Err` with the reason instead of a panic.
+    pub async fn try_request_from_root(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Result<Reply, String> {
+        let url = format!("{}{path}", self.target.origin());
+        self.try_send(method, &url, body, headers).await
+    }
+
+    /// Like [`PanelClient::request`], but a failed connection is an `Err` instead of a panic.
+    pub async fn try_request(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Reply, String> {
+        let url = format!("{}{}", self.panel_url(), path.trim_start_matches('/'));
+        self.try_send(method, &url, body, &[]).await
+    }
+
     async fn send(
         &self,
         method: Method,
@@ -211,6 +245,18 @@ impl PanelClient {
         body: Option<&Value>,
         headers: &[(&str, &str)],
     ) -> Reply {
+        self.try_send(method.clone(), url, body, headers)
+            .await
+            .unwrap_or_else(|e| panic!("{method} {url}: {e}"))
+    }
+
+    async fn try_send(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Result<Reply, String> {
         let mut request = self.http.request(method.clone(), url);
         if !matches!(method, Method::GET | Method::HEAD) {
             request = request.header(shared::CSRF_HEADER, shared::CSRF_HEADER_VALUE);
@@ -230,13 +276,13 @@ impl PanelClient {
         let response = request
             .send()
             .await
-            .unwrap_or_else(|e| panic!("{method} {url}: no response from the panel: {e}"));
+            .map_err(|e| format!("no response from the panel: {e}"))?;
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response
             .bytes()
             .await
-            .unwrap_or_else(|e| panic!("{method} {url}: body not readable: {e}"))
+            .map_err(|e| format!("body not readable: {e}"))?
             .to_vec();
         let reply = Reply {
             status,
@@ -247,9 +293,11 @@ impl PanelClient {
             elapsed: started.elapsed(),
         };
         self.remember_cookie(&reply.headers);
-        self.transcript.record(&method, url, &reply);
-        crate::transcript::record_global(&method, url, &reply);
-        reply
+        if self.record {
+            self.transcript.record(&method, url, &reply);
+            crate::transcript::record_global(&method, url, &reply);
+        }
+        Ok(reply)
     }
 
     fn remember_cookie(&self, headers: &HeaderMap) {

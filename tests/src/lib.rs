@@ -20,12 +20,16 @@
 //! check that secrets never leak.
 
 mod app;
+pub mod browser;
 mod client;
 mod endpoints;
 pub mod fixtures;
+pub mod hostile;
 pub mod logs;
 mod options;
 mod panel;
+pub mod process;
+pub mod raw_http;
 pub mod transcript;
 
 use shared::api::Role;

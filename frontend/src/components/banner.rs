@@ -30,11 +30,11 @@ pub fn DeviceBanner() -> impl IntoView {
         };
         match result {
             Ok(s) => match s.error {
-                Some(detail) if !s.reachable => state.report::<()>(
+                Some(detail) if !s.reachable => state.report_status_check(
                     &device,
                     &Err(crate::error::ApiError::server(502, detail, None)),
                 ),
-                _ => state.report(&device, &Ok(())),
+                _ => state.report_status_check(&device, &Ok(())),
             },
             Err(e) => auth.handle(&e),
         }

@@ -5,6 +5,7 @@
 
 mod access;
 mod base_path;
+mod browser;
 mod canary;
 mod deletions;
 mod import_outcomes;
@@ -12,6 +13,12 @@ mod imports;
 mod listing;
 mod names;
 mod restart;
+mod robust_decoder;
+mod robust_device_answers;
+mod robust_hostile_input;
+mod robust_load;
+mod robust_panel_process;
+mod robust_slow_devices;
 mod thin_slice;
 mod timeouts;
 mod tls_and_proxy;
@@ -87,9 +94,23 @@ pub fn audit_actions(reply: &Reply) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Held exclusively by tests that assert response times, shared by tests that load the CPU.
+static TIMING: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+
 /// Tests that assert response times hold this while they run, so that they never measure
-/// each other's load (20 simultaneous Argon2 logins would slow the next login of another test).
-pub async fn timing_sensitive() -> tokio::sync::MutexGuard<'static, ()> {
-    static LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-    LOCK.lock().await
+/// each other's load (20 simultaneous Argon2 logins would slow the next login of another test)
+/// nor that of the CPU-heavy tests (see [`cpu_heavy`]).
+pub async fn timing_sensitive() -> tokio::sync::RwLockWriteGuard<'static, ()> {
+    TIMING.write().await
+}
+
+/// Tests that keep both cores busy for seconds (thousands of generated cases) hold this: they
+/// run alongside each other and other tests, never during a timing-sensitive one.
+pub async fn cpu_heavy() -> tokio::sync::RwLockReadGuard<'static, ()> {
+    TIMING.read().await
+}
+
+/// [`cpu_heavy`] for tests without a runtime.
+pub fn cpu_heavy_blocking() -> tokio::sync::RwLockReadGuard<'static, ()> {
+    TIMING.blocking_read()
 }
