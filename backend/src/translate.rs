@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use lem_client::{DeviceImage, ImageList, Scalar};
-use shared::api::{ImageRow, RowFlag};
+use shared::api::{ImageRow, RowFlag, SHARED_TAGS_LISTED};
 use shared::validate::{validate_digest, validate_repository_name, validate_tag};
 
 /// Largest integer a JavaScript number holds exactly.
@@ -60,27 +60,34 @@ fn link_shared_digests(rows: &mut [ImageRow]) {
                 .push(row.tag.as_str());
         }
     }
-    let shared: Vec<Vec<String>> = rows
+    for tags in by_digest.values_mut() {
+        tags.sort_unstable();
+        tags.dedup();
+    }
+    // Each row lists at most SHARED_TAGS_LISTED partners plus the total: linear in the list,
+    // even when thousands of tags share one digest.
+    let shared: Vec<(Vec<String>, u32)> = rows
         .iter()
-        .map(|row| match row.digest.as_deref() {
-            Some(digest) => by_digest
-                .get(&(row.name.as_str(), digest))
-                .map(|tags| {
-                    let mut others: Vec<String> = tags
-                        .iter()
-                        .filter(|t| **t != row.tag)
-                        .map(|t| (*t).to_owned())
-                        .collect();
-                    others.sort();
-                    others.dedup();
-                    others
-                })
-                .unwrap_or_default(),
-            None => Vec::new(),
+        .map(|row| {
+            let Some(tags) = row
+                .digest
+                .as_deref()
+                .and_then(|d| by_digest.get(&(row.name.as_str(), d)))
+            else {
+                return (Vec::new(), 0);
+            };
+            let others = tags.iter().filter(|t| **t != row.tag);
+            let listed = others
+                .clone()
+                .take(SHARED_TAGS_LISTED)
+                .map(|t| (*t).to_owned())
+                .collect();
+            (listed, u32::try_from(others.count()).unwrap_or(u32::MAX))
         })
         .collect();
-    for (row, tags) in rows.iter_mut().zip(shared) {
+    for (row, (tags, count)) in rows.iter_mut().zip(shared) {
         row.shared_digest_tags = tags;
+        row.shared_digest_count = count;
     }
 }
 
@@ -126,6 +133,7 @@ fn translate_row(image: &DeviceImage) -> ImageRow {
         tag,
         digest,
         shared_digest_tags: Vec::new(),
+        shared_digest_count: 0,
         flags,
     }
 }

@@ -58,13 +58,16 @@ pub struct Undeletable {
     pub reason: &'static str,
 }
 
-/// Turns selected rows into deletions, merged by (name, digest), in selection order.
+/// Turns selected rows into deletions, merged by (name, digest), in selection order. The tags of
+/// each plan come from `all` (the whole list), not from the rows' own capped
+/// `shared_digest_tags`, so the preview names every tag that will disappear.
 pub fn plan_deletions<'a>(
-    rows: impl IntoIterator<Item = &'a ImageRow>,
+    selected: impl IntoIterator<Item = &'a ImageRow>,
+    all: &[ImageRow],
 ) -> (Vec<DeletionPlan>, Vec<Undeletable>) {
     let mut plans: Vec<DeletionPlan> = Vec::new();
     let mut skipped = Vec::new();
-    for row in rows {
+    for row in selected {
         let Some(digest) = deletable_digest(row) else {
             skipped.push(Undeletable {
                 reference: row.reference(),
@@ -72,22 +75,26 @@ pub fn plan_deletions<'a>(
             });
             continue;
         };
-        let tags = std::iter::once(row.tag.clone()).chain(row.shared_digest_tags.iter().cloned());
-        match plans
-            .iter_mut()
-            .find(|p| p.name == row.name && p.digest == digest)
+        if plans
+            .iter()
+            .any(|p| p.name == row.name && p.digest == digest)
         {
-            Some(plan) => plan.tags.extend(tags),
-            None => plans.push(DeletionPlan {
-                name: row.name.clone(),
-                digest: digest.to_owned(),
-                tags: tags.collect(),
-            }),
+            continue;
         }
-    }
-    for plan in &mut plans {
-        plan.tags.sort();
-        plan.tags.dedup();
+        let mut tags: Vec<String> = std::iter::once(row.tag.clone())
+            .chain(
+                all.iter()
+                    .filter(|r| r.name == row.name && r.digest.as_deref() == Some(digest))
+                    .map(|r| r.tag.clone()),
+            )
+            .collect();
+        tags.sort();
+        tags.dedup();
+        plans.push(DeletionPlan {
+            name: row.name.clone(),
+            digest: digest.to_owned(),
+            tags,
+        });
     }
     (plans, skipped)
 }
@@ -123,22 +130,29 @@ pub fn all_references(plans: &[DeletionPlan]) -> Vec<String> {
 mod tests {
     use super::*;
 
-    fn row(name: &str, tag: &str, digest: Option<&str>, shared: &[&str]) -> ImageRow {
+    fn row(name: &str, tag: &str, digest: Option<&str>) -> ImageRow {
         ImageRow {
             name: name.to_owned(),
             tag: tag.to_owned(),
             digest: digest.map(str::to_owned),
             size_bytes: None,
             timestamp_ms: None,
-            shared_digest_tags: shared.iter().map(|s| (*s).to_owned()).collect(),
+            shared_digest_tags: vec![],
+            shared_digest_count: 0,
             flags: vec![],
         }
     }
 
     #[test]
-    fn a_row_takes_every_tag_sharing_its_digest_with_it() {
-        let r = row("app", "latest", Some("sha256:a"), &["1.0", "stable"]);
-        let (plans, skipped) = plan_deletions([&r]);
+    fn a_row_takes_every_tag_of_its_name_sharing_its_digest_from_the_whole_list() {
+        let all = [
+            row("app", "latest", Some("sha256:a")),
+            row("app", "1.0", Some("sha256:a")),
+            row("app", "stable", Some("sha256:a")),
+            row("app", "0.9", Some("sha256:b")),
+            row("other", "1.0", Some("sha256:a")),
+        ];
+        let (plans, skipped) = plan_deletions([&all[0]], &all);
         assert!(skipped.is_empty());
         assert_eq!(
             plans[0].references(),
@@ -151,11 +165,22 @@ mod tests {
     }
 
     #[test]
+    fn a_digest_shared_by_more_tags_than_a_row_lists_still_plans_all_of_them() {
+        let all: Vec<ImageRow> = (0..40)
+            .map(|i| row("ci/app", &format!("b{i:02}"), Some("sha256:a")))
+            .collect();
+        let (plans, _) = plan_deletions([&all[7]], &all);
+        assert_eq!(plans[0].tags.len(), 40);
+    }
+
+    #[test]
     fn selections_are_deduplicated_by_name_and_digest() {
-        let a = row("app", "latest", Some("sha256:a"), &["1.0"]);
-        let b = row("app", "1.0", Some("sha256:a"), &["latest"]);
-        let c = row("other", "1.0", Some("sha256:a"), &[]);
-        let (plans, _) = plan_deletions([&a, &b, &c]);
+        let all = [
+            row("app", "latest", Some("sha256:a")),
+            row("app", "1.0", Some("sha256:a")),
+            row("other", "1.0", Some("sha256:a")),
+        ];
+        let (plans, _) = plan_deletions(all.iter(), &all);
         assert_eq!(plans.len(), 2);
         assert_eq!(
             all_references(&plans),
@@ -170,18 +195,19 @@ mod tests {
 
     #[test]
     fn rows_without_a_usable_digest_are_reported_not_deleted() {
-        let mut bad = row("app", "x", Some("nonsense"), &[]);
+        let mut bad = row("app", "x", Some("nonsense"));
         bad.flags.push(RowFlag::InvalidDigest);
-        let none = row("app", "y", None, &[]);
-        let (plans, skipped) = plan_deletions([&bad, &none]);
+        let none = row("app", "y", None);
+        let all = [bad.clone(), none.clone()];
+        let (plans, skipped) = plan_deletions([&bad, &none], &all);
         assert!(plans.is_empty());
         assert_eq!(skipped.len(), 2);
     }
 
     #[test]
     fn a_conflict_replaces_the_tags_with_the_servers_current_set() {
-        let r = row("app", "latest", Some("sha256:a"), &[]);
-        let (plans, _) = plan_deletions([&r]);
+        let r = row("app", "latest", Some("sha256:a"));
+        let (plans, _) = plan_deletions([&r], std::slice::from_ref(&r));
         let updated = plans[0].with_current_tags(&["app:latest".to_owned(), "new".to_owned()]);
         assert_eq!(updated.tags, ["latest", "new"]);
     }

@@ -136,6 +136,23 @@ pub fn role_label(role: Role) -> &'static str {
     }
 }
 
+/// The other `name:tag`s sharing a row's digest, in words: the listed ones, and how many more
+/// the server did not list (`count` is the total).
+pub fn shared_tags_text(name: &str, listed: &[String], count: u32) -> String {
+    let mut text = listed
+        .iter()
+        .map(|t| format!("{name}:{t}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let more = usize::try_from(count)
+        .unwrap_or(usize::MAX)
+        .saturating_sub(listed.len());
+    if more > 0 {
+        text.push_str(&format!(" and {more} more"));
+    }
+    text
+}
+
 /// Every audit action, for the filter's choices.
 pub const AUDIT_ACTIONS: [AuditAction; 13] = [
     AuditAction::LoginSucceeded,
@@ -312,5 +329,15 @@ mod tests {
             assert!(!audit_action_label(action).is_empty());
             assert!(!action.as_str().is_empty());
         }
+    }
+
+    #[test]
+    fn shared_tags_say_how_many_were_not_listed() {
+        let listed = vec!["a".to_owned(), "b".to_owned()];
+        assert_eq!(shared_tags_text("app", &listed, 2), "app:a, app:b");
+        assert_eq!(
+            shared_tags_text("app", &listed, 40),
+            "app:a, app:b and 38 more"
+        );
     }
 }

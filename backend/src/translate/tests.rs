@@ -124,3 +124,17 @@ fn the_realistic_fixture_translates_without_flags() {
         .expect("row");
     assert_eq!(alpine_latest.shared_digest_tags, vec!["3.19"]);
 }
+
+#[test]
+fn a_digest_shared_by_thousands_of_tags_lists_a_bounded_few_and_the_total() {
+    let list: Vec<String> = (0..4000)
+        .map(|i| row("ci/app", &format!("build-{i:04}"), D1))
+        .collect();
+    let rows = rows(&format!("[{}]", list.join(",")));
+    assert_eq!(rows.len(), 4000);
+    for r in &rows {
+        assert_eq!(r.shared_digest_count, 3999);
+        assert_eq!(r.shared_digest_tags.len(), SHARED_TAGS_LISTED);
+        assert!(!r.shared_digest_tags.contains(&r.tag));
+    }
+}

@@ -41,7 +41,7 @@ pub fn ImageRowView(
     let state = expect_context::<AppState>();
     let reference = row.reference();
     // Only rows that share their digest light up their partners on hover or focus.
-    let digest = (!row.shared_digest_tags.is_empty())
+    let digest = (row.shared_digest_count > 0)
         .then(|| row.digest.clone())
         .flatten();
     let linked = {
@@ -141,14 +141,9 @@ pub fn DigestCell(
         return view! { <span class="unknown">{UNKNOWN}</span> }.into_any();
     };
     let bucket = digest_bucket(&digest, DIGEST_COLOURS);
-    let shared = row.shared_digest_tags.clone();
-    let shared_note = (!shared.is_empty()).then(|| {
-        let others = shared
-            .iter()
-            .map(|t| format!("{}:{t}", row.name))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let count = shared.len();
+    let count = row.shared_digest_count;
+    let shared_note = (count > 0).then(|| {
+        let others = crate::labels::shared_tags_text(&row.name, &row.shared_digest_tags, count);
         view! {
             <span
                 class="shared-badge"

@@ -73,7 +73,7 @@ pub fn ImageList(
         let rows = rows.clone();
         move |indices: Vec<usize>, single: bool| {
             let chosen: Vec<&ImageRow> = indices.iter().map(|&i| &rows[i]).collect();
-            let (plans, skipped) = plan_deletions(chosen.iter().copied());
+            let (plans, skipped) = plan_deletions(chosen.iter().copied(), rows.all());
             let single_reference = single
                 .then(|| chosen.first().map(|r| r.reference()))
                 .flatten();

@@ -110,6 +110,7 @@ mod tests {
             size_bytes: None,
             timestamp_ms: None,
             shared_digest_tags: vec![],
+            shared_digest_count: 0,
             flags: vec![],
         }
     }

@@ -89,6 +89,7 @@ mod tests {
             size_bytes: size,
             timestamp_ms: ts,
             shared_digest_tags: vec![],
+            shared_digest_count: 0,
             flags: vec![],
         }
     }

@@ -43,6 +43,7 @@ fn image_rows_and_list() {
             size_bytes: Some(u64::MAX),
             timestamp_ms: Some(1_700_000_000_000),
             shared_digest_tags: vec!["latest".into()],
+            shared_digest_count: 1,
             flags: vec![RowFlag::SizeBeyondExactRange],
         }],
         skipped_entries: 0,
@@ -51,7 +52,7 @@ fn image_rows_and_list() {
         &list,
         json!({"device": "edge-1", "fetchedAtMs": 1_700_000_000_000_i64, "skippedEntries": 0, "images": [{
             "name": "line1/hmi", "tag": "1.4.0", "digest": "sha256:abc", "sizeBytes": u64::MAX,
-            "timestampMs": 1_700_000_000_000_i64, "sharedDigestTags": ["latest"],
+            "timestampMs": 1_700_000_000_000_i64, "sharedDigestTags": ["latest"], "sharedDigestCount": 1,
             "flags": ["size_beyond_exact_range"]}]}),
     );
 }

@@ -2,6 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Most tags a row lists in `shared_digest_tags`.
+pub const SHARED_TAGS_LISTED: usize = 16;
+
 /// `GET /api/v1/devices/{device}/images`: every image the device lists, translated and checked.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -32,9 +35,13 @@ pub struct ImageRow {
     pub size_bytes: Option<u64>,
     /// The device's timestamp in Unix milliseconds (UTC), if it is a plausible time.
     pub timestamp_ms: Option<i64>,
-    /// Other tags of the same name whose digest equals this row's: deleting this row's digest
-    /// removes them too.
+    /// Other tags of the same name whose digest equals this row's (deleting this row's digest
+    /// removes them too), sorted; at most [`SHARED_TAGS_LISTED`] of them, so a digest shared by
+    /// thousands of tags cannot make the list quadratic in size.
     pub shared_digest_tags: Vec<String>,
+    /// How many other tags of the same name share this row's digest (all of them, whether
+    /// listed in `shared_digest_tags` or not). Clients that need the full set group the rows.
+    pub shared_digest_count: u32,
     /// What looked odd about the device's entry. Empty for a normal row.
     pub flags: Vec<RowFlag>,
 }

@@ -19,6 +19,7 @@ pub use devices::{
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use images::{
     DeletionOutcome, DeletionRequest, DeletionResponse, ImageRow, ImagesResponse, RowFlag,
+    SHARED_TAGS_LISTED,
 };
 pub use jobs::{ImportRequest, ImportResponse, Job, JobStage, JobState, JobsResponse};
 

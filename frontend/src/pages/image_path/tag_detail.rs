@@ -42,7 +42,7 @@ pub fn TagDetail(name: String, tag: String) -> impl IntoView {
             <WithImages found=move |data| {
                 let row = data.images.iter().find(|r| r.name == n && r.tag == t).cloned();
                 match row {
-                    Some(row) => view! { <Details row=row/> <AsOf ms=data.fetched_at_ms/> }.into_any(),
+                    Some(row) => view! { <Details row=row all=data.clone()/> <AsOf ms=data.fetched_at_ms/> }.into_any(),
                     None => view! {
                         <p class="empty-note" data-testid="tag-missing">
                             {format!("The device does not list {n}:{t}. It may have been deleted or never imported.")}
@@ -56,8 +56,11 @@ pub fn TagDetail(name: String, tag: String) -> impl IntoView {
     }
 }
 
+/// Partner tags shown on the detail page before "and N more".
+const SHOWN_PARTNERS: usize = 50;
+
 #[component]
-fn Details(row: ImageRow) -> impl IntoView {
+fn Details(row: ImageRow, all: std::sync::Arc<shared::api::ImagesResponse>) -> impl IntoView {
     let state = expect_context::<AppState>();
     let navigate = use_navigate();
     let delete_target = RwSignal::new(None::<DeleteTarget>);
@@ -71,8 +74,9 @@ fn Details(row: ImageRow) -> impl IntoView {
     });
     let open_delete = {
         let row = row.clone();
+        let all = all.clone();
         move |_| {
-            let (plans, skipped) = plan_deletions([&row]);
+            let (plans, skipped) = plan_deletions([&row], &all.images);
             delete_target.set(Some(DeleteTarget {
                 plans,
                 skipped,
@@ -92,7 +96,19 @@ fn Details(row: ImageRow) -> impl IntoView {
             view! { <span class="unknown" data-testid="detail-digest">{UNKNOWN}</span> }.into_any()
         }
     };
-    let shared = row.shared_digest_tags.clone();
+    // The whole list names every partner tag (a row itself lists only a few).
+    let mut shared: Vec<String> = all
+        .images
+        .iter()
+        .filter(|r| {
+            r.name == row.name && r.tag != row.tag && r.digest.is_some() && r.digest == row.digest
+        })
+        .map(|r| r.tag.clone())
+        .collect();
+    shared.sort();
+    shared.dedup();
+    let more = shared.len().saturating_sub(SHOWN_PARTNERS);
+    shared.truncate(SHOWN_PARTNERS);
     let name = row.name.clone();
     view! {
         <dl class="facts">
@@ -117,6 +133,7 @@ fn Details(row: ImageRow) -> impl IntoView {
                                 })
                                 .collect_view()}
                         </ul>
+                        {(more > 0).then(|| view! { <p class="note">{format!("… and {more} more.")}</p> })}
                         <p class="note">"Deleting this image deletes these tags too."</p>
                     }
                         .into_any()
