@@ -6,7 +6,8 @@ use gloo_net::http::{Method, RequestBuilder, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::api::{
-    AuditResponse, ChangePasswordRequest, CreateUserRequest, CreateUserResponse, DeletionRequest,
+    ApiTokensResponse, AuditResponse, ChangePasswordRequest, CreateApiTokenRequest,
+    CreateApiTokenResponse, CreateUserRequest, CreateUserResponse, DeletionRequest,
     DeletionResponse, DevicesResponse, ErrorBody, ImagesResponse, ImportRequest, ImportResponse,
     Job, JobsResponse, LoginRequest, RegistryStatusResponse, ResetPasswordResponse,
     SessionResponse, UpdateUserRequest, UserSummary, UsersResponse,
@@ -104,6 +105,28 @@ pub async fn logout() -> Result<(), ApiError> {
 /// `PUT session/password`: changes the user's own password.
 pub async fn change_password(request: ChangePasswordRequest) -> Result<(), ApiError> {
     send(Method::PUT, "session/password", Some(to_json(&request)?))
+        .await
+        .map(drop)
+}
+
+/// `GET session/tokens`: the user's API tokens (404 when the panel has them turned off).
+pub async fn list_tokens() -> Result<ApiTokensResponse, ApiError> {
+    get("session/tokens").await
+}
+
+/// `POST session/tokens`: creates a token; the answer holds its secret, once.
+pub async fn create_token(name: String) -> Result<CreateApiTokenResponse, ApiError> {
+    with_body(
+        Method::POST,
+        "session/tokens",
+        &CreateApiTokenRequest { name },
+    )
+    .await
+}
+
+/// `DELETE session/tokens/{id}`: revokes a token.
+pub async fn revoke_token(id: i64) -> Result<(), ApiError> {
+    send(Method::DELETE, &format!("session/tokens/{id}"), None)
         .await
         .map(drop)
 }

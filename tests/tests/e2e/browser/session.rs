@@ -286,3 +286,72 @@ async fn a_repository_deep_link_opens_after_login_and_survives_a_reload() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_api_token_made_on_the_account_page_works_for_scripts_until_it_is_revoked() {
+    let Some(dist) = lem_panel_tests::browser::web_app_dir() else {
+        return;
+    };
+    let app = TestApp::builder()
+        .config(move |c| {
+            c.web_dir = Some(dist.clone());
+            c.api_tokens.enabled = true;
+        })
+        .start()
+        .await;
+    let script = app.new_client();
+    run(test_name!(), &app, Window::DESKTOP, async |b| {
+        b.login("operator").await?;
+        b.goto("account").await?;
+        b.wait_for(&tid("api-tokens")).await?;
+        b.fill(&tid("api-token-name"), "nightly sync").await?;
+        b.click(&tid("api-token-create")).await?;
+        let secret = b.wait_for_text(&tid("api-token-secret"), "lemp_").await?;
+        b.wait_count(&tid("api-token-row"), 1).await?;
+        let bearer = format!("Bearer {}", secret.trim());
+        let headers = [("authorization", bearer.as_str())];
+        let ok = script
+            .request_from_root(http::Method::GET, "/api/v1/devices", None, &headers)
+            .await;
+        if ok.status != 200 {
+            return Err(fail(format!("the new token was refused: {}", ok.text)));
+        }
+        b.click("[data-testid=api-token-row] button").await?;
+        b.wait_count(&tid("api-token-row"), 0).await?;
+        let refused = script
+            .request_from_root(http::Method::GET, "/api/v1/devices", None, &headers)
+            .await;
+        if refused.status != 401 {
+            return Err(fail(format!(
+                "a revoked token still works: {}",
+                refused.status
+            )));
+        }
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_api_tokens_turned_off_the_account_page_shows_no_token_section() {
+    let Some(app) = app(TestApp::builder()).await else {
+        return;
+    };
+    run(test_name!(), &app, Window::DESKTOP, async |b| {
+        b.login("viewer").await?;
+        b.goto("account").await?;
+        b.wait_for(&tid("password-form")).await?;
+        // The section is decided by the answer to session/tokens: wait until it has arrived.
+        b.wait_until(
+            "the token list request to finish",
+            "return performance.getEntriesByType('resource').some(e => e.name.endsWith('/session/tokens') && e.responseEnd > 0);",
+            vec![],
+        )
+        .await?;
+        if b.exists(&tid("api-tokens")).await? {
+            return Err(fail("the token section is shown although tokens are off"));
+        }
+        Ok(())
+    })
+    .await;
+}

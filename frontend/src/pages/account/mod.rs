@@ -1,4 +1,7 @@
-//! The user's own account: change password (forced while a one-time password is in use).
+//! The user's own account: change password (forced while a one-time password is in use) and,
+//! when the panel allows them, personal API tokens.
+
+mod tokens;
 
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
@@ -153,6 +156,9 @@ pub fn AccountPage() -> impl IntoView {
                 {move || if change.pending().get() { "Changing…" } else { "Change password" }}
             </button>
         </form>
+        <Show when=move || !forced()>
+            <tokens::ApiTokens/>
+        </Show>
     }
 }
 
