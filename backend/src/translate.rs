@@ -16,35 +16,52 @@ const SECONDS_THRESHOLD: u64 = 100_000_000_000;
 /// 9999-12-31T23:59:59Z in milliseconds: anything later is not a real time.
 const MAX_TIMESTAMP_MS: u64 = 253_402_300_799_000;
 
-/// What makes two entries the same entry.
-type RowKey = (String, String, Option<String>, Option<u64>, Option<i64>);
+/// What makes two entries the same entry (borrowed from the rows: no copies).
+type RowKey<'a> = (&'a str, &'a str, Option<&'a str>, Option<u64>, Option<i64>);
 
 /// Rows for the API, plus the count of entries that were not objects.
 pub fn translate(list: ImageList) -> (Vec<ImageRow>, u32) {
-    let mut seen = HashSet::new();
-    let mut rows: Vec<ImageRow> = Vec::with_capacity(list.images.len());
-    let mut index_of: HashMap<RowKey, usize> = HashMap::new();
-    for image in list.images {
-        let row = translate_row(&image);
-        // Only complete rows are compared: entries missing a name or tag are kept as sent.
-        let complete = !row.name.is_empty() && !row.tag.is_empty();
-        let key = (
-            row.name.clone(),
-            row.tag.clone(),
-            row.digest.clone(),
-            row.size_bytes,
-            row.timestamp_ms,
-        );
-        if complete && !seen.insert(key.clone()) {
-            if let Some(&i) = index_of.get(&key)
-                && !rows[i].flags.contains(&RowFlag::Duplicate)
-            {
-                rows[i].flags.push(RowFlag::Duplicate);
+    let mut rows: Vec<ImageRow> = list.images.into_iter().map(translate_row).collect();
+    let mut repeats = Vec::new();
+    let mut first_seen = Vec::new();
+    {
+        let mut seen: HashMap<RowKey<'_>, usize> = HashMap::with_capacity(rows.len());
+        for (i, row) in rows.iter().enumerate() {
+            // Only complete rows are compared: entries missing a name or tag are kept as sent.
+            if row.name.is_empty() || row.tag.is_empty() {
+                continue;
             }
-            continue;
+            let key = (
+                row.name.as_str(),
+                row.tag.as_str(),
+                row.digest.as_deref(),
+                row.size_bytes,
+                row.timestamp_ms,
+            );
+            match seen.entry(key) {
+                std::collections::hash_map::Entry::Occupied(first) => {
+                    repeats.push(i);
+                    first_seen.push(*first.get());
+                }
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(i);
+                }
+            }
         }
-        index_of.insert(key, rows.len());
-        rows.push(row);
+    }
+    for i in first_seen {
+        if !rows[i].flags.contains(&RowFlag::Duplicate) {
+            rows[i].flags.push(RowFlag::Duplicate);
+        }
+    }
+    if !repeats.is_empty() {
+        let repeats: HashSet<usize> = repeats.into_iter().collect();
+        rows = rows
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| !repeats.contains(i))
+            .map(|(_, row)| row)
+            .collect();
     }
     link_shared_digests(&mut rows);
     (rows, list.skipped_entries)
@@ -91,33 +108,33 @@ fn link_shared_digests(rows: &mut [ImageRow]) {
     }
 }
 
-fn text(value: &Scalar) -> Option<String> {
+fn text(value: Scalar) -> Option<String> {
     match value {
-        Scalar::Str(s) if !s.is_empty() => Some(s.clone()),
+        Scalar::Str(s) if !s.is_empty() => Some(s),
         Scalar::U64(n) => Some(n.to_string()),
         _ => None,
     }
 }
 
-fn translate_row(image: &DeviceImage) -> ImageRow {
+fn translate_row(image: DeviceImage) -> ImageRow {
     let mut flags = Vec::new();
-    let name = text(&image.name).unwrap_or_else(|| {
+    let name = text(image.name).unwrap_or_else(|| {
         flags.push(RowFlag::MissingName);
         String::new()
     });
     if !name.is_empty() && validate_repository_name(&name).is_err() {
         flags.push(RowFlag::NonStandardName);
     }
-    let tag = text(&image.tag).unwrap_or_else(|| {
+    let tag = text(image.tag).unwrap_or_else(|| {
         flags.push(RowFlag::MissingTag);
         String::new()
     });
     if !tag.is_empty() && validate_tag(&tag).is_err() {
         flags.push(RowFlag::NonStandardTag);
     }
-    let digest = match image.digest.as_str() {
-        Some(d) if validate_digest(d).is_ok() => Some(d.to_owned()),
-        Some(d) if !d.is_empty() => {
+    let digest = match image.digest {
+        Scalar::Str(d) if validate_digest(&d).is_ok() => Some(d),
+        Scalar::Str(d) if !d.is_empty() => {
             flags.push(RowFlag::InvalidDigest);
             None
         }

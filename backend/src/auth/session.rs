@@ -128,9 +128,9 @@ pub(super) async fn authenticate(
         .read(headers)
         .ok_or(ApiError::Unauthenticated)?;
     let id_hash = hash_session_id(id);
-    let session = state
+    let (session, user, roles) = state
         .db
-        .session(id_hash.clone())
+        .session_caller(id_hash.clone())
         .await?
         .ok_or(ApiError::Unauthenticated)?;
     let now = state.clock.now_ms();
@@ -138,28 +138,16 @@ pub(super) async fn authenticate(
         i64::try_from(state.config.session.idle_timeout_minutes * 60_000).unwrap_or(i64::MAX);
     let absolute_ms =
         i64::try_from(state.config.session.absolute_timeout_hours * 3_600_000).unwrap_or(i64::MAX);
-    if now - session.last_seen_at_ms >= idle_ms || now - session.created_at_ms >= absolute_ms {
-        state.db.delete_session(id_hash).await?;
-        return Err(ApiError::Unauthenticated);
-    }
-    let user = state
-        .db
-        .user(session.username.clone())
-        .await?
-        .ok_or(ApiError::Unauthenticated)?;
-    if !user.summary.enabled {
+    let expired =
+        now - session.last_seen_at_ms >= idle_ms || now - session.created_at_ms >= absolute_ms;
+    if expired || !user.summary.enabled {
         state.db.delete_session(id_hash).await?;
         return Err(ApiError::Unauthenticated);
     }
     if now - session.last_seen_at_ms >= TOUCH_EVERY_MS {
         state.db.touch_session(id_hash.clone(), now).await?;
     }
-    let device_roles: HashMap<String, Role> = state
-        .db
-        .device_roles(session.username)
-        .await?
-        .into_iter()
-        .collect();
+    let device_roles: HashMap<String, Role> = roles.into_iter().collect();
     Ok(Caller {
         username: user.summary.username,
         role: user.summary.role,

@@ -2,7 +2,10 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{Db, DbError};
+use shared::api::Role;
+
+use super::users::{USER_COLUMNS, role_from, user_from_row};
+use super::{Db, DbError, StoredUser};
 
 /// A live session.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,22 +38,45 @@ impl Db {
         .await
     }
 
-    /// The session with this id hash.
-    pub async fn session(&self, id_hash: String) -> Result<Option<SessionRow>, DbError> {
+    /// The session with this id hash, its user and the user's per-device roles, in one trip to
+    /// the blocking pool (this runs on every authenticated request).
+    pub async fn session_caller(
+        &self,
+        id_hash: String,
+    ) -> Result<Option<(SessionRow, StoredUser, Vec<(String, Role)>)>, DbError> {
         self.call(move |c| {
-            Ok(c.query_row(
-                "SELECT id_hash, username, created_at_ms, last_seen_at_ms FROM sessions WHERE id_hash = ?1",
-                [id_hash],
-                |r| {
-                    Ok(SessionRow {
-                        id_hash: r.get(0)?,
-                        username: r.get(1)?,
-                        created_at_ms: r.get(2)?,
-                        last_seen_at_ms: r.get(3)?,
-                    })
-                },
-            )
-            .optional()?)
+            let session = c
+                .query_row(
+                    "SELECT id_hash, username, created_at_ms, last_seen_at_ms FROM sessions WHERE id_hash = ?1",
+                    [&id_hash],
+                    |r| {
+                        Ok(SessionRow {
+                            id_hash: r.get(0)?,
+                            username: r.get(1)?,
+                            created_at_ms: r.get(2)?,
+                            last_seen_at_ms: r.get(3)?,
+                        })
+                    },
+                )
+                .optional()?;
+            let Some(session) = session else {
+                return Ok(None);
+            };
+            let user = c
+                .query_row(
+                    &format!("SELECT {USER_COLUMNS} FROM users WHERE username = ?1"),
+                    [&session.username],
+                    user_from_row,
+                )
+                .optional()?;
+            let Some(user) = user else {
+                return Ok(None);
+            };
+            let mut stmt = c.prepare_cached("SELECT device, role FROM device_roles WHERE username = ?1")?;
+            let roles = stmt
+                .query_map([&session.username], |r| Ok((r.get::<_, String>(0)?, role_from(r.get(1)?)?)))?
+                .collect::<Result<_, _>>()?;
+            Ok(Some((session, user, roles)))
         })
         .await
     }

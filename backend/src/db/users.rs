@@ -31,7 +31,7 @@ pub struct UserChange {
     pub enabled: Option<bool>,
 }
 
-fn role_from(text: String) -> Result<Role, rusqlite::Error> {
+pub(super) fn role_from(text: String) -> Result<Role, rusqlite::Error> {
     Role::parse(&text).ok_or_else(|| {
         rusqlite::Error::FromSqlConversionFailure(
             0,
@@ -41,7 +41,7 @@ fn role_from(text: String) -> Result<Role, rusqlite::Error> {
     })
 }
 
-fn user_from_row(row: &Row<'_>) -> Result<StoredUser, rusqlite::Error> {
+pub(super) fn user_from_row(row: &Row<'_>) -> Result<StoredUser, rusqlite::Error> {
     Ok(StoredUser {
         summary: UserSummary {
             username: row.get(0)?,
@@ -55,7 +55,7 @@ fn user_from_row(row: &Row<'_>) -> Result<StoredUser, rusqlite::Error> {
     })
 }
 
-const USER_COLUMNS: &str =
+pub(super) const USER_COLUMNS: &str =
     "username, role, enabled, must_change_password, created_at_ms, last_login_at_ms, password_hash";
 
 impl Db {
