@@ -2,12 +2,14 @@
 
 use std::sync::Arc;
 
-use crate::auth::SessionCookie;
+use crate::audit::AuditEvent;
 use crate::auth::throttle::LoginThrottle;
+use crate::auth::{RequestContext, SessionCookie};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
 use crate::devices::Devices;
+use crate::error::ApiError;
 use crate::jobs::JobRunner;
 use crate::metrics::Metrics;
 use crate::web::WebApp;
@@ -44,6 +46,21 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
+    /// Appends an audit record; it is committed before this returns.
+    pub async fn audit(
+        &self,
+        context: &RequestContext,
+        event: AuditEvent<'_>,
+    ) -> Result<(), ApiError> {
+        crate::audit::record(&self.db, self.clock.as_ref(), context, event).await
+    }
+
+    /// Appends the record of an outcome that already happened: a failure to write it is logged,
+    /// not returned (the action cannot be undone).
+    pub async fn audit_outcome(&self, context: &RequestContext, event: AuditEvent<'_>) {
+        crate::audit::record_outcome(&self.db, self.clock.as_ref(), context, event).await;
+    }
+
     /// Assembles the state from its parts.
     pub fn new(
         config: Config,

@@ -118,19 +118,9 @@ impl std::fmt::Debug for PanelDir {
     }
 }
 
-/// `LEM_PANEL_DEVICE_<ID>_TOKEN` for a device id.
+/// `LEM_PANEL_DEVICE_<ID>_TOKEN` for a device id, named by the panel's own rule.
 fn token_variable(device_id: &str) -> String {
-    let id: String = device_id
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("LEM_PANEL_DEVICE_{id}_TOKEN")
+    lem_panel::config::device_env_name(device_id, "TOKEN")
 }
 
 impl PanelDir {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-pub use device::{DeviceSettings, DeviceTimeouts, ProxyChoice, TlsChoice};
+pub use device::{DeviceSettings, DeviceTimeouts, ProxyChoice, TlsChoice, device_env_name};
 pub use keys::{ENV_PREFIX, KEYS, Key};
 
 /// The whole configuration.

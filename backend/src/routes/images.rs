@@ -10,7 +10,7 @@ use shared::api::{
 use shared::validate::{validate_digest, validate_listed_name};
 
 use super::AppJson;
-use crate::audit::{self, AuditEvent};
+use crate::audit::AuditEvent;
 use crate::auth::{Caller, RequestContext};
 use crate::deletion::delete_verified;
 use crate::error::ApiError;
@@ -94,18 +94,17 @@ pub async fn delete_image(
             format!("refused {}: {}", status.as_u16(), detail.message)
         }
     };
-    audit::record_outcome(
-        &state.db,
-        state.clock.as_ref(),
-        &context,
-        AuditEvent {
-            actor: &caller.username,
-            action: AuditAction::Deletion,
-            device: Some(device.id()),
-            target: Some(target),
-            outcome,
-        },
-    )
-    .await;
+    state
+        .audit_outcome(
+            &context,
+            AuditEvent {
+                actor: &caller.username,
+                action: AuditAction::Deletion,
+                device: Some(device.id()),
+                target: Some(target),
+                outcome,
+            },
+        )
+        .await;
     result.map(Json)
 }

@@ -9,7 +9,7 @@ use shared::api::{
 };
 
 use super::AppJson;
-use crate::audit::{self, AuditEvent};
+use crate::audit::AuditEvent;
 use crate::auth::{Caller, RequestContext, hash_session_id, new_session_id, password};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -34,13 +34,9 @@ pub async fn log_in(
         outcome: outcome.to_owned(),
     };
     if let Err(retry_after_secs) = state.throttle.check(&username, &context.client_addr, now) {
-        audit::record(
-            &state.db,
-            state.clock.as_ref(),
-            &context,
-            event(AuditAction::LoginThrottled, "refused"),
-        )
-        .await?;
+        state
+            .audit(&context, event(AuditAction::LoginThrottled, "refused"))
+            .await?;
         return Err(ApiError::TooManyRequests { retry_after_secs });
     }
     let user = state.db.user(username.clone()).await?;
@@ -52,13 +48,12 @@ pub async fn log_in(
             state
                 .throttle
                 .record_failure(&username, &context.client_addr, now);
-            audit::record(
-                &state.db,
-                state.clock.as_ref(),
-                &context,
-                event(AuditAction::LoginFailed, "wrong user name or password"),
-            )
-            .await?;
+            state
+                .audit(
+                    &context,
+                    event(AuditAction::LoginFailed, "wrong user name or password"),
+                )
+                .await?;
             return Err(ApiError::LoginFailed);
         }
     };
@@ -73,13 +68,9 @@ pub async fn log_in(
         .await?;
     state.db.record_login(username.clone(), now).await?;
     state.throttle.record_success(&username);
-    audit::record(
-        &state.db,
-        state.clock.as_ref(),
-        &context,
-        event(AuditAction::LoginSucceeded, "ok"),
-    )
-    .await?;
+    state
+        .audit(&context, event(AuditAction::LoginSucceeded, "ok"))
+        .await?;
     let body = SessionResponse {
         username: user.summary.username,
         role: user.summary.role,
@@ -108,19 +99,18 @@ pub async fn log_out(
     if let Some(hash) = caller.session_hash.clone() {
         state.db.delete_session(hash).await?;
     }
-    audit::record(
-        &state.db,
-        state.clock.as_ref(),
-        &context,
-        AuditEvent {
-            actor: &caller.username,
-            action: AuditAction::Logout,
-            device: None,
-            target: None,
-            outcome: "ok".into(),
-        },
-    )
-    .await?;
+    state
+        .audit(
+            &context,
+            AuditEvent {
+                actor: &caller.username,
+                action: AuditAction::Logout,
+                device: None,
+                target: None,
+                outcome: "ok".into(),
+            },
+        )
+        .await?;
     Ok((
         StatusCode::NO_CONTENT,
         [(header::SET_COOKIE, state.cookie.clear()?)],
@@ -169,18 +159,17 @@ pub async fn change_password(
             caller.session_hash.clone(),
         )
         .await?;
-    audit::record(
-        &state.db,
-        state.clock.as_ref(),
-        &context,
-        AuditEvent {
-            actor: &caller.username,
-            action: AuditAction::PasswordChanged,
-            device: None,
-            target: Some(caller.username.clone()),
-            outcome: "ok".into(),
-        },
-    )
-    .await?;
+    state
+        .audit(
+            &context,
+            AuditEvent {
+                actor: &caller.username,
+                action: AuditAction::PasswordChanged,
+                device: None,
+                target: Some(caller.username.clone()),
+                outcome: "ok".into(),
+            },
+        )
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -7,7 +7,7 @@ use axum::{Extension, Json};
 use shared::api::{ApiTokensResponse, AuditAction, CreateApiTokenRequest, CreateApiTokenResponse};
 
 use super::AppJson;
-use crate::audit::{self, AuditEvent};
+use crate::audit::AuditEvent;
 use crate::auth::{Caller, RequestContext, hash_session_id, new_api_token_secret};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -64,19 +64,18 @@ pub async fn create_token(
             state.clock.now_ms(),
         )
         .await?;
-    audit::record(
-        &state.db,
-        state.clock.as_ref(),
-        &context,
-        AuditEvent {
-            actor: &caller.username,
-            action: AuditAction::ApiTokenCreated,
-            device: None,
-            target: Some(format!("token {} ({name})", token.id)),
-            outcome: "ok".into(),
-        },
-    )
-    .await?;
+    state
+        .audit(
+            &context,
+            AuditEvent {
+                actor: &caller.username,
+                action: AuditAction::ApiTokenCreated,
+                device: None,
+                target: Some(format!("token {} ({name})", token.id)),
+                outcome: "ok".into(),
+            },
+        )
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(CreateApiTokenResponse { token, secret }),
@@ -100,18 +99,17 @@ pub async fn revoke_token(
     {
         return Err(ApiError::NotFound(format!("Token {id}")));
     }
-    audit::record(
-        &state.db,
-        state.clock.as_ref(),
-        &context,
-        AuditEvent {
-            actor: &caller.username,
-            action: AuditAction::ApiTokenRevoked,
-            device: None,
-            target: Some(format!("token {id}")),
-            outcome: "ok".into(),
-        },
-    )
-    .await?;
+    state
+        .audit(
+            &context,
+            AuditEvent {
+                actor: &caller.username,
+                action: AuditAction::ApiTokenRevoked,
+                device: None,
+                target: Some(format!("token {id}")),
+                outcome: "ok".into(),
+            },
+        )
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -10,7 +10,7 @@ use shared::api::{
 };
 
 use super::AppJson;
-use crate::audit::{self, AuditEvent};
+use crate::audit::AuditEvent;
 use crate::auth::{Caller, RequestContext, password};
 use crate::db::UserChange;
 use crate::error::ApiError;
@@ -48,19 +48,18 @@ pub async fn create_user(
             current_tags: None,
         });
     }
-    audit::record(
-        &state.db,
-        state.clock.as_ref(),
-        &context,
-        AuditEvent {
-            actor: &caller.username,
-            action: AuditAction::UserCreated,
-            device: None,
-            target: Some(request.username.clone()),
-            outcome: format!("role {}", request.role.as_str()),
-        },
-    )
-    .await?;
+    state
+        .audit(
+            &context,
+            AuditEvent {
+                actor: &caller.username,
+                action: AuditAction::UserCreated,
+                device: None,
+                target: Some(request.username.clone()),
+                outcome: format!("role {}", request.role.as_str()),
+            },
+        )
+        .await?;
     let user = state
         .db
         .user(request.username.clone())
@@ -131,19 +130,18 @@ pub async fn update_user(
             "disabled".to_owned()
         });
     }
-    audit::record(
-        &state.db,
-        state.clock.as_ref(),
-        &context,
-        AuditEvent {
-            actor: &caller.username,
-            action: AuditAction::UserUpdated,
-            device: None,
-            target: Some(username),
-            outcome: what.join(", "),
-        },
-    )
-    .await?;
+    state
+        .audit(
+            &context,
+            AuditEvent {
+                actor: &caller.username,
+                action: AuditAction::UserUpdated,
+                device: None,
+                target: Some(username),
+                outcome: what.join(", "),
+            },
+        )
+        .await?;
     Ok(Json(user))
 }
 
@@ -165,18 +163,17 @@ pub async fn reset_password(
     {
         return Err(ApiError::NotFound(format!("User \"{username}\"")));
     }
-    audit::record(
-        &state.db,
-        state.clock.as_ref(),
-        &context,
-        AuditEvent {
-            actor: &caller.username,
-            action: AuditAction::PasswordReset,
-            device: None,
-            target: Some(username),
-            outcome: "ok".into(),
-        },
-    )
-    .await?;
+    state
+        .audit(
+            &context,
+            AuditEvent {
+                actor: &caller.username,
+                action: AuditAction::PasswordReset,
+                device: None,
+                target: Some(username),
+                outcome: "ok".into(),
+            },
+        )
+        .await?;
     Ok(Json(ResetPasswordResponse { one_time_password }))
 }
