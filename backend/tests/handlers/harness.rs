@@ -187,6 +187,8 @@ pub struct Reply {
     pub headers: axum::http::HeaderMap,
     pub body: Value,
     pub text: String,
+    /// The body as sent (still compressed when the answer was).
+    pub bytes: axum::body::Bytes,
 }
 
 impl Reply {
@@ -320,6 +322,7 @@ impl Harness {
             headers,
             body,
             text,
+            bytes,
         }
     }
 

@@ -239,3 +239,40 @@ async fn health_and_metrics_answer_without_a_session() {
         "{metrics}"
     );
 }
+
+#[tokio::test]
+async fn large_answers_are_compressed_with_the_fastest_accepted_encoding_and_small_ones_not_at_all()
+{
+    let rows = (0..300)
+        .map(|i| crate::harness::row("line1/hmi", &format!("1.0.{i}"), crate::harness::D1))
+        .collect();
+    let app = Harness::new(rows).await;
+    let cookie = app.login("viewer").await;
+    let get = |path: &'static str, accept: &'static str| {
+        let builder = Request::builder()
+            .uri(path)
+            .header(header::HOST, "panel.local")
+            .header(header::ACCEPT_ENCODING, accept);
+        app.send(builder, Some(&cookie), None)
+    };
+    let encoding = |reply: &crate::harness::Reply| {
+        reply
+            .headers
+            .get(header::CONTENT_ENCODING)
+            .map(|v| v.to_str().unwrap_or("?").to_owned())
+    };
+    // What Chromium sends: zstd wins (level 1: fastest for a large list at a similar size).
+    let list = get("/api/v1/devices/edge-1/images", "gzip, deflate, br, zstd").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert_eq!(encoding(&list).as_deref(), Some("zstd"));
+    let plain = zstd::stream::decode_all(&*list.bytes).expect("valid zstd");
+    assert!(list.bytes.len() * 5 < plain.len(), "compressed at all");
+    let plain: serde_json::Value = serde_json::from_slice(&plain).expect("JSON inside");
+    assert_eq!(plain["images"].as_array().map(Vec::len), Some(300));
+    let list = get("/api/v1/devices/edge-1/images", "gzip, deflate, br").await;
+    assert_eq!(encoding(&list).as_deref(), Some("br"));
+    // A few hundred bytes are not worth an encoder.
+    let session = get("/api/v1/session", "gzip, deflate, br, zstd").await;
+    assert_eq!(session.status, StatusCode::OK);
+    assert_eq!(encoding(&session), None, "{}", session.text);
+}
