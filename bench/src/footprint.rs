@@ -156,18 +156,17 @@ pub async fn run(ctx: &Ctx, section: &mut Section) -> Result<()> {
     }
     section.note(
         "What limits CPU per request: the simulator answers from memory, with no session and \
-         no compression. Per registry status call the panel also looks the session up (3 \
-         SQLite queries, each handed to Tokio's blocking pool and back: thread wake-ups that \
-         show as kernel scheduler time in the profile), brotli-compresses the small answer \
-         with a fresh encoder (memset and hashing in the profile), creates a request id and a \
-         tracing span and counts metrics, besides the TLS client work that mirrors the \
-         simulator's TLS server work. See the loopback decomposition in 1 for the time each \
-         part adds.",
+         no compression. Per registry status call the panel also looks the session up (one \
+         SQLite query, handed to Tokio's blocking pool and back: thread wake-ups that show as \
+         kernel scheduler time in the profile), serves two HTTP connections instead of one \
+         (the client's and the device's), creates a request id and a tracing span and counts \
+         metrics, besides the TLS client work that mirrors the simulator's TLS server work. \
+         See the loopback decomposition in 1 for the time each part adds.",
     );
     section.note(format!(
         "Memory under load: peak RSS ÷ 50 ≈ {} per 10,000-row list in flight. Each one holds \
          the device's body ({}), its parsed model, the translated rows, the 2 MiB JSON answer \
-         and the brotli encoder's buffers at the same time, and the device-concurrency limit \
+         and the encoder's buffers at the same time, and the device-concurrency limit \
          (32) does not bound them because compression runs after the device call has returned \
          its slot; glibc keeps much of the memory after the load ({} three seconds later).",
         fmt_bytes(lists.peak_rss / 50),

@@ -103,11 +103,23 @@ struct Breakdown {
     translate_us: f64,
     serialise_us: f64,
     panel_json_bytes: usize,
-    brotli_us: f64,
-    brotli_bytes: usize,
-    gzip_us: f64,
-    gzip_bytes: usize,
+    /// Each encoder as the panel runs it, then brotli at tower-http's default quality for
+    /// comparison: (encoding, label, median time, compressed size).
+    compression: Vec<(&'static str, &'static str, f64, usize)>,
 }
+
+impl Breakdown {
+    /// Time of the encoder the panel used for `encoding` (identity costs nothing).
+    fn compress_us(&self, encoding: &str) -> f64 {
+        self.compression
+            .iter()
+            .find(|(e, ..)| *e == encoding)
+            .map_or(0.0, |(_, _, us, _)| *us)
+    }
+}
+
+/// One way of compressing a body.
+type Encoder<'a> = dyn Fn(&[u8]) -> Result<Vec<u8>> + 'a;
 
 fn breakdown(rows: usize, runs: usize) -> Result<Breakdown> {
     // Exactly what the simulator sends: `Value::to_string` of the rows.
@@ -136,22 +148,39 @@ fn breakdown(rows: usize, runs: usize) -> Result<Breakdown> {
     };
     let serialise_us = median_time(runs, || Ok(serde_json::to_vec(&response)?))?;
     let json = serde_json::to_vec(&response)?;
-    // tower-http's defaults: brotli quality 4, gzip level 6.
-    let brotli = |data: &[u8]| -> Result<Vec<u8>> {
+    // The panel's level (`lem_panel::COMPRESSION_LEVEL`) for each encoding it offers, in the
+    // order of preference, then brotli at tower-http's default quality 4 (used before).
+    let level = lem_panel::COMPRESSION_LEVEL;
+    let brotli = |data: &[u8], quality: u32| -> Result<Vec<u8>> {
         let mut out = Vec::new();
         {
-            let mut writer = brotli::CompressorWriter::new(&mut out, 4096, 4, 22);
+            let mut writer = brotli::CompressorWriter::new(&mut out, 4096, quality, 22);
             writer.write_all(data)?;
         }
         Ok(out)
     };
     let gzip = |data: &[u8]| -> Result<Vec<u8>> {
-        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        let mut encoder =
+            flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(level as u32));
         encoder.write_all(data)?;
         Ok(encoder.finish()?)
     };
-    let brotli_us = median_time(runs, || brotli(&json))?;
-    let gzip_us = median_time(runs, || gzip(&json))?;
+    let zstd = |data: &[u8]| -> Result<Vec<u8>> { Ok(zstd::bulk::compress(data, level)?) };
+    let mut compression = Vec::new();
+    let encoders: [(&'static str, &'static str, &Encoder); 4] = [
+        ("zstd", "zstd", &zstd),
+        ("br", "brotli", &|d| brotli(d, level as u32)),
+        ("gzip", "gzip", &gzip),
+        (
+            "",
+            "brotli quality 4 (tower-http's default, used before)",
+            &|d| brotli(d, 4),
+        ),
+    ];
+    for (encoding, label, encode) in encoders {
+        let us = median_time(runs, || encode(&json))?;
+        compression.push((encoding, label, us, encode(&json)?.len()));
+    }
     Ok(Breakdown {
         device_bytes: device.len(),
         value_roundtrip_us,
@@ -159,10 +188,7 @@ fn breakdown(rows: usize, runs: usize) -> Result<Breakdown> {
         translate_us,
         serialise_us,
         panel_json_bytes: json.len(),
-        brotli_us,
-        brotli_bytes: brotli(&json)?.len(),
-        gzip_us,
-        gzip_bytes: gzip(&json)?.len(),
+        compression,
     })
 }
 
@@ -304,19 +330,32 @@ pub async fn run(ctx: &Ctx, section: &mut Section) -> Result<()> {
         fmt_us(sim_cpu_us),
         fmt_bytes(steps.device_bytes as u64),
     ));
-    let compress_us = if big.encoding == "gzip" {
-        steps.gzip_us
-    } else {
-        steps.brotli_us
-    };
+    let compress_us = steps.compress_us(&big.encoding);
+    let encoders = steps
+        .compression
+        .iter()
+        .map(|(encoding, label, us, bytes)| {
+            let level = if encoding.is_empty() {
+                String::new()
+            } else {
+                format!(" level {}", lem_panel::COMPRESSION_LEVEL)
+            };
+            format!(
+                "{label}{level} {} → {}",
+                fmt_us(*us),
+                fmt_bytes(*bytes as u64)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
     let steps_total = steps.parse_us + steps.translate_us + steps.serialise_us + compress_us;
     let share = |us: f64| format!("{:.0}%", us * 100.0 / steps_total);
     section.note(format!(
         "Where the panel's time goes for 10,000 rows: the panel's own library code, timed step \
          by step in this process on the same bytes (medians): device JSON → model \
          (`lem_client::parse_image_list`) {} ({}); translation (`lem_panel::translate`) {} \
-         ({}); serialising `ImagesResponse` ({}) {} ({}); compression, as tower-http does it: \
-         brotli quality 4 {} → {}, gzip level 6 {} → {}; with `{}` that is {} of the steps. \
+         ({}); serialising `ImagesResponse` ({}) {} ({}); compression, as the panel runs it: \
+         {}; with `{}` that is {} of the steps. \
          Parse + translate + serialise alone = {}, {} of the `Value` round trip.",
         fmt_us(steps.parse_us),
         share(steps.parse_us),
@@ -325,10 +364,7 @@ pub async fn run(ctx: &Ctx, section: &mut Section) -> Result<()> {
         fmt_bytes(steps.panel_json_bytes as u64),
         fmt_us(steps.serialise_us),
         share(steps.serialise_us),
-        fmt_us(steps.brotli_us),
-        fmt_bytes(steps.brotli_bytes as u64),
-        fmt_us(steps.gzip_us),
-        fmt_bytes(steps.gzip_bytes as u64),
+        encoders,
         big.encoding,
         share(compress_us),
         fmt_us(steps.parse_us + steps.translate_us + steps.serialise_us),
@@ -341,12 +377,15 @@ pub async fn run(ctx: &Ctx, section: &mut Section) -> Result<()> {
          10,000-row list without compression (`Accept-Encoding: identity`, \
          {} of JSON on the wire), interleaved with the direct call: panel p50 {} vs direct {} \
          ({}), panel CPU {} per list ({} of the `Value` round trip) instead of {} with `{}`. \
-         So compression is the first limit (tower-http compresses every answer on the \
-         request's thread, brotli at quality 4; nothing caches the compressed list). The \
-         second is the translation: it clones name, tag and digest of every row into a \
-         duplicate-detection key, hashes it twice with the default SipHash, and groups digests \
-         in another SipHash map (see `hash::sip` in the profile below). Over a slow link the \
-         compressed answer still wins end to end; on loopback the uncompressed one does.",
+         Tried and kept: compression at level {} (zstd for browsers that accept it, as \
+         Chromium does; brotli and gzip otherwise) instead of tower-http's default brotli \
+         quality 4, which took over half of the panel's CPU per list for a similar size (see \
+         the steps above); translation borrowing its duplicate keys instead of cloning name, \
+         tag and digest of every row. What remains is inherent to re-encoding: the panel \
+         parses the device's bytes, checks every row against the OCI grammar, links shared \
+         digests and writes {} of JSON (the client then parses it), where the direct call \
+         only parses {}. Passing the device's bytes through would skip the flags and \
+         shared-digest links the table shows.",
         fmt_bytes(plain.wire_bytes as u64),
         fmt_us(plain.pair.panel.p50),
         fmt_us(plain.pair.reference.p50),
@@ -355,6 +394,9 @@ pub async fn run(ctx: &Ctx, section: &mut Section) -> Result<()> {
         fmt_ratio(plain_cpu_us / steps.value_roundtrip_us),
         fmt_us(panel_cpu_us),
         big.encoding,
+        lem_panel::COMPRESSION_LEVEL,
+        fmt_bytes(steps.panel_json_bytes as u64),
+        fmt_bytes(steps.device_bytes as u64),
     ));
     if let Some(profile) = profile {
         section.note(format!(

@@ -370,6 +370,9 @@ pub fn decode(encoding: Option<&str>, wire: &[u8]) -> Result<Vec<u8>> {
         Some("br") => {
             brotli::Decompressor::new(wire, 64 * 1024).read_to_end(&mut out)?;
         }
+        Some("zstd") => {
+            zstd::stream::read::Decoder::new(wire)?.read_to_end(&mut out)?;
+        }
         Some("gzip") => {
             flate2::read::GzDecoder::new(wire).read_to_end(&mut out)?;
         }

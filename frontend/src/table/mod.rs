@@ -12,7 +12,7 @@ pub use sort::{SortColumn, SortDirection, SortOrder, natural_cmp, sort_indices};
 use std::ops::Range;
 
 /// Rows rendered per page: enough to scan, few enough that the DOM stays fast at 10,000 rows.
-pub const PAGE_SIZE: usize = 100;
+pub const PAGE_SIZE: usize = 50;
 
 /// Number of pages for `total` items (at least 1, so "page 1 of 1" shows for an empty list).
 pub fn page_count(total: usize, page_size: usize) -> usize {
