@@ -51,8 +51,9 @@ struct Cli {
     /// OP=KIND[:ARG][@N], e.g. list=hang, delete=status:405, pull=refuse@1 (repeatable).
     ///
     /// OP: list, pull, delete, info. KIND: latency:MS, hang, hang-after, status:CODE, truncated,
-    /// error-envelope[:MESSAGE], wrong-content-type, oversize:BYTES, drip:MS, refuse (alias
-    /// drop-before), drop-after, raw:STATUS[:CONTENT-TYPE[:BODY]]. @N: next N calls only.
+    /// error-envelope[:MESSAGE], wrong-content-type, oversize:BYTES, drip:MS, drip-all:MS,
+    /// refuse (alias drop-before), drop-after, raw:STATUS[:CONTENT-TYPE[:BODY]]. @N: next N
+    /// calls only.
     #[arg(long = "fault", value_name = "SPEC")]
     faults: Vec<String>,
     /// Accept TCP connections but never start the TLS handshake (a device hung at the socket level).

@@ -11,6 +11,7 @@ use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::faults::{DripIo, DripSwitch};
 use crate::service::handle;
 use crate::state::SimState;
 use crate::stats::Event;
@@ -72,10 +73,16 @@ impl Server {
             }
         };
         let state = self.state.clone();
-        let service = service_fn(move |request| handle(state.clone(), request));
+        // A `drip-all` fault slows the whole connection down, status line included.
+        let drip = DripSwitch::default();
+        let io = DripIo::new(tls, drip.clone());
+        let service = service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+            request.extensions_mut().insert(drip.clone());
+            handle(state.clone(), request)
+        });
         let connection = http1::Builder::new()
             .keep_alive(true)
-            .serve_connection(TokioIo::new(tls), service);
+            .serve_connection(TokioIo::new(io), service);
         tokio::select! {
             () = self.cancel.cancelled() => {}
             served = connection => {

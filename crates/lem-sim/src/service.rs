@@ -11,7 +11,7 @@ use hyper::body::Incoming;
 
 use crate::answer::{Answer, SimBody, error_envelope_200, oversize};
 use crate::auth::X_AUTH_TOKEN;
-use crate::faults::{FaultKind, Op};
+use crate::faults::{DripSwitch, FaultKind, Op};
 use crate::handlers::perform;
 use crate::state::SimState;
 use crate::stats::{Event, RecordedRequest};
@@ -50,6 +50,7 @@ fn route(method: &Method, path: &str) -> Route {
 enum Outcome {
     Answer(Answer),
     Drip(Answer, Duration),
+    DripAll(Answer, Duration),
     Drop,
 }
 
@@ -102,6 +103,14 @@ pub(crate) async fn handle(
         Outcome::Drip(answer, interval) => {
             pause(state.latency()).await;
             Ok(answer.into_drip_response(interval))
+        }
+        Outcome::DripAll(answer, interval) => {
+            pause(state.latency()).await;
+            // Without a switch (never, when served by `server`) the answer goes out at once.
+            if let Some(switch) = parts.extensions.get::<DripSwitch>() {
+                switch.drip(interval);
+            }
+            Ok(answer.into_response())
         }
         Outcome::Drop => Err(ConnectionDropped),
     }
@@ -156,6 +165,15 @@ async fn run(
             body,
         )),
         FaultKind::Drip(interval) => Outcome::Drip(perform().await, interval),
+        FaultKind::DripAll(interval) => {
+            let answer = match op {
+                Op::List | Op::Info => perform().await,
+                Op::Pull | Op::Delete => {
+                    error_envelope_200("Simulated slow link", "the operation was not performed")
+                }
+            };
+            Outcome::DripAll(answer, interval)
+        }
         FaultKind::DropBeforeApply => Outcome::Drop,
         FaultKind::DropAfterApply => {
             perform().await;

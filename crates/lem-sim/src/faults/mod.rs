@@ -1,5 +1,6 @@
 //! Fault injection: what can go wrong with one operation and for how many calls.
 
+mod drip;
 mod spec;
 
 use std::fmt;
@@ -10,6 +11,7 @@ use bytes::Bytes;
 
 use crate::SimError;
 
+pub(crate) use drip::{DripIo, DripSwitch};
 pub use spec::parse_fault_spec;
 use spec::spec_error;
 
@@ -105,6 +107,13 @@ pub enum FaultKind {
     },
     /// Send the real headers at once, then the body one byte per interval (applied).
     Drip(Duration),
+    /// Send the whole answer one byte per interval, from the first byte of the status line on
+    /// (a device on a link that delivers a byte a second, whose answer cannot even say its
+    /// status in time); the connection stays that slow. List and info send their real answer;
+    /// pull and delete are not performed (not applied) and send a failure envelope, should
+    /// anyone wait for it. Unlike [`FaultKind::Drip`], this delays answers with an empty body,
+    /// such as a delete's 204.
+    DripAll(Duration),
     /// Close the connection without answering and without performing the operation.
     DropBeforeApply,
     /// Perform the operation, then close the connection without answering (a device restarting

@@ -17,7 +17,7 @@ pub(super) fn spec_error(spec: &str, reason: &str) -> SimError {
 /// Parses `OP=KIND[:ARG][@N]`, e.g. `list=hang`, `delete=status:405`, `pull=refuse@1`.
 ///
 /// Kinds: `latency:MS`, `hang`, `hang-after`, `status:CODE`, `truncated`,
-/// `error-envelope[:MESSAGE]`, `wrong-content-type`, `oversize:BYTES`, `drip:MS`,
+/// `error-envelope[:MESSAGE]`, `wrong-content-type`, `oversize:BYTES`, `drip:MS`, `drip-all:MS`,
 /// `refuse` (alias `drop-before`), `drop-after`, `raw:STATUS[:CONTENT-TYPE[:BODY]]` (an empty
 /// content type sends none). `@N` limits the fault to the next N calls.
 pub fn parse_fault_spec(spec: &str) -> Result<(Op, Fault), SimError> {
@@ -76,6 +76,7 @@ fn parse_kind(text: &str) -> Result<FaultKind, String> {
             usize::try_from(number("a size in bytes")?).map_err(|_| "size too large".to_owned())?,
         ),
         "drip" => FaultKind::Drip(millis()?),
+        "drip-all" => FaultKind::DripAll(millis()?),
         "refuse" | "drop-before" => FaultKind::DropBeforeApply,
         "drop-after" => FaultKind::DropAfterApply,
         "raw" => parse_raw(arg.ok_or("`raw` needs STATUS[:CONTENT-TYPE[:BODY]]")?)?,
@@ -124,6 +125,13 @@ mod tests {
             Some((Op::Pull, Fault::times(FaultKind::DropBeforeApply, 2)))
         );
         assert_eq!(
+            parse_fault_spec("delete=drip-all:1000").ok(),
+            Some((
+                Op::Delete,
+                Fault::always(FaultKind::DripAll(Duration::from_secs(1)))
+            ))
+        );
+        assert_eq!(
             parse_fault_spec("info=raw:502::").ok(),
             Some((
                 Op::Info,
@@ -156,6 +164,7 @@ mod tests {
             "list=status:42",
             "list=hang@0",
             "list=drip:x",
+            "list=drip-all",
         ] {
             assert!(parse_fault_spec(bad).is_err(), "{bad} should be rejected");
         }

@@ -157,6 +157,60 @@ async fn a_drip_fault_sends_the_body_one_byte_per_interval() {
 }
 
 #[tokio::test]
+async fn a_drip_all_fault_drips_the_status_line_too_and_the_answer_arrives_intact() {
+    let sim = start_default().await;
+    let interval = Duration::from_millis(3);
+    sim.state()
+        .set_fault(Op::Info, Fault::once(FaultKind::DripAll(interval)));
+    let before = Instant::now();
+    let reply = call(&sim, "GET", INFO).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.json()["proxyState"], true);
+    // The body and at least the status line, one byte per interval.
+    let dripped = reply.body.len() + "HTTP/1.1 200 OK\r\n".len();
+    let minimum = interval * u32::try_from(dripped).expect("small");
+    assert!(
+        before.elapsed() >= minimum,
+        "{:?} < {minimum:?}",
+        before.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_drip_all_fault_delays_even_an_empty_delete_answer_and_deletes_nothing() {
+    let sim = start_default().await;
+    let target = delete_target("alpine", ALPINE_LATEST_DIGEST);
+    // The plain drip cannot slow a delete: its 204 has no body to drip.
+    sim.state().set_fault(
+        Op::Delete,
+        Fault::once(FaultKind::Drip(Duration::from_secs(1))),
+    );
+    let mut conn = Conn::open(&sim).await;
+    let plain = tokio::time::timeout(PATIENCE, conn.send("DELETE", &target, Auth::Basic(TOKEN)))
+        .await
+        .expect("the plain drip answers at once")
+        .expect("an answer");
+    assert_eq!(plain.status, 204);
+    sim.state().set_rows(fixture_rows());
+    sim.state().reset_counters();
+
+    sim.state().set_fault(
+        Op::Delete,
+        Fault::once(FaultKind::DripAll(Duration::from_millis(100))),
+    );
+    let mut conn = Conn::open(&sim).await;
+    let waited =
+        tokio::time::timeout(PATIENCE, conn.send("DELETE", &target, Auth::Basic(TOKEN))).await;
+    assert!(
+        waited.is_err(),
+        "not even the status line within {PATIENCE:?}"
+    );
+    assert_eq!(sim.state().rows(), fixture_rows(), "nothing deleted");
+    assert_eq!(sim.state().calls(Op::Delete), 1);
+    assert!(!FaultKind::DripAll(Duration::ZERO).applies_operation());
+}
+
+#[tokio::test]
 async fn a_drop_before_apply_fault_closes_the_connection_and_deletes_nothing() {
     let sim = start_default().await;
     sim.state()
