@@ -291,9 +291,6 @@ pub fn device_error(device: &str, error: &DeviceError) -> (StatusCode, ErrorDeta
                     after.as_secs()
                 ),
                 match stage {
-                    TimeoutStage::Connect => {
-                        "A firewall may be dropping connections to the admin port, or the device is overloaded."
-                    }
                     TimeoutStage::Response => {
                         "The device may be busy or restarting. Try again; if it keeps happening, check the device."
                     }

@@ -7,7 +7,8 @@ use std::time::Duration;
 /// Why a device call failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DeviceError {
-    /// No connection could be made (refused, DNS failure, network unreachable, reset).
+    /// No connection could be made (refused, DNS failure, network unreachable, reset, or no
+    /// answer within the connect limit). Nothing was sent, so reads may retry it.
     #[error("could not connect to the device at {endpoint}: {reason}")]
     Unreachable {
         /// `host:port`.
@@ -40,7 +41,8 @@ pub enum DeviceError {
         /// `host:port`.
         endpoint: String,
     },
-    /// The device did not answer in time.
+    /// The device did not answer in time after the connection was made (the request may have
+    /// reached it). A connect timeout is [`DeviceError::Unreachable`] instead.
     #[error("the device at {endpoint} did not {stage} within {} s", after.as_secs())]
     Timeout {
         /// `host:port`.
@@ -153,12 +155,10 @@ pub enum TlsFailure {
     Handshake,
 }
 
-/// Which phase of a call timed out.
+/// Which phase of a call timed out. Only the answer can: connecting in time is part of
+/// reaching the device, so a connect timeout is [`DeviceError::Unreachable`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum TimeoutStage {
-    /// Connecting (TCP and TLS); often a firewall dropping packets.
-    #[error("complete the connection")]
-    Connect,
     /// Waiting for or reading the answer.
     #[error("answer")]
     Response,
@@ -197,10 +197,8 @@ impl DeviceError {
     pub fn outcome_unknown(&self) -> bool {
         matches!(
             self,
-            Self::Timeout {
-                stage: TimeoutStage::Response,
-                ..
-            } | Self::ConnectionLost { .. }
+            Self::Timeout { .. }
+                | Self::ConnectionLost { .. }
                 | Self::Server { .. }
                 | Self::BadResponse { .. }
                 | Self::UnexpectedStatus { .. }

@@ -43,11 +43,6 @@ impl Operation {
             Self::Info => "info",
         }
     }
-
-    /// Whether a failed connection may be retried: only reads are, never pull or delete.
-    fn retries_connect_failures(self) -> bool {
-        matches!(self, Self::List | Self::Info)
-    }
 }
 
 /// Builds the device HTTP client: the given rustls config, no redirects (a redirect could carry
@@ -126,16 +121,6 @@ impl Funnel {
         base.join(path).unwrap_or(base)
     }
 
-    fn timeout(&self, op: Operation) -> Duration {
-        let t = &self.config.timeouts;
-        match op {
-            Operation::List => t.list,
-            Operation::Info => t.info,
-            Operation::Delete => t.delete,
-            Operation::Pull => t.pull,
-        }
-    }
-
     /// Sends one request and returns a 2xx answer or a classified error. Reads retry a failed
     /// connection at most twice; pull and delete are sent exactly once.
     pub(crate) async fn call(
@@ -151,13 +136,13 @@ impl Funnel {
             let result = loop {
                 attempt += 1;
                 let result = self.attempt(op, method.clone(), url.clone()).await;
-                let retry = op.retries_connect_failures()
-                    && attempt < 3
+                // Connect timeouts are `Unreachable` too: nothing was sent, so a read may retry.
+                let retry = attempt < op.attempts()
                     && matches!(result, Err(DeviceError::Unreachable { .. }));
                 if !retry {
                     break result;
                 }
-                tokio::time::sleep(Duration::from_millis(150 * u64::from(attempt))).await;
+                tokio::time::sleep(crate::retry::backoff(attempt)).await;
             };
             let elapsed_ms = started.elapsed().as_millis();
             match &result {
@@ -181,7 +166,7 @@ impl Funnel {
         method: Method,
         url: Url,
     ) -> Result<DeviceResponse, DeviceError> {
-        let timeout = self.timeout(op);
+        let timeout = self.config.timeouts.limit(op);
         let (name, value) = self.auth_header()?;
         let sent = self
             .http

@@ -14,6 +14,7 @@ mod http;
 mod model;
 mod proxy;
 mod redact;
+mod retry;
 mod tls;
 mod transport;
 

@@ -23,20 +23,24 @@ pub(crate) fn classify_transport_error(
             presented_sha256: funnel.peer.get().map(|der| fingerprint(&der)),
         };
     }
-    if error.is_timeout() {
-        let (stage, after) = if error.is_connect() {
-            (TimeoutStage::Connect, funnel.config.timeouts.connect)
-        } else {
-            (TimeoutStage::Response, timeout)
-        };
+    if error.is_timeout() && !error.is_connect() {
         return DeviceError::Timeout {
             endpoint,
-            stage,
-            after,
+            stage: TimeoutStage::Response,
+            after: timeout,
         };
     }
-    let reason = describe_io(error);
     if error.is_connect() {
+        // A connect timeout (TCP or TLS; often a firewall dropping packets) sent nothing, so it
+        // is a failure to reach the device, not an outcome-unknown timeout.
+        let reason = if error.is_timeout() {
+            format!(
+                "it did not answer within {} s (is a firewall dropping connections to the port?)",
+                funnel.config.timeouts.connect.as_secs()
+            )
+        } else {
+            describe_io(error)
+        };
         if let Some(proxy) = &funnel.proxy {
             return DeviceError::Proxy {
                 proxy: proxy.display.clone(),

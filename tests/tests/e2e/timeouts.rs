@@ -1,5 +1,6 @@
 //! BC-05: a hanging device costs each waiting request its time limit and nothing more, and
-//! nothing else in the panel slows down; a slow but working device still answers.
+//! nothing else in the panel slows down; a slow but working device still answers. A device
+//! whose connection never completes is unreachable (502), after at most two retries of a read.
 
 use std::time::{Duration, Instant};
 
@@ -8,6 +9,7 @@ use lem_panel_tests::{DeviceTimeouts, PanelClient, TestApp, TestAppOptions};
 use lem_sim::{Fault, FaultKind, Op};
 
 const LIST_TIMEOUT_SECS: u64 = 2;
+const CONNECT_TIMEOUT_SECS: u64 = 1;
 const SESSIONS: usize = 20;
 const INDEX: &[u8] = b"<!doctype html><html><head><link rel=\"stylesheet\" href=\"/__LEM_BASE__/app-e2e.css\"></head><body></body></html>";
 const STYLESHEET: &[u8] = b"body { margin: 0 }";
@@ -15,7 +17,7 @@ const STYLESHEET: &[u8] = b"body { margin: 0 }";
 fn hanging_device() -> TestAppOptions {
     TestApp::builder()
         .device_timeouts(DeviceTimeouts {
-            connect: LIST_TIMEOUT_SECS,
+            connect: CONNECT_TIMEOUT_SECS,
             list: LIST_TIMEOUT_SECS,
             ..DeviceTimeouts::default()
         })
@@ -64,9 +66,35 @@ async fn everything_else_stays_fast(app: &TestApp) {
     );
 }
 
-async fn twenty_lists_time_out_while_the_rest_stays_fast(
+/// What each of the 20 list requests must end with, and by when.
+struct Expected {
+    status: u16,
+    code: &'static str,
+    /// Part of the message: what the panel waited for.
+    says: &'static str,
+    limit: Duration,
+}
+
+/// A hung answer: the list's own limit.
+const TIMED_OUT: Expected = Expected {
+    status: 504,
+    code: "device_timeout",
+    says: "did not answer within 2 seconds",
+    limit: Duration::from_secs(LIST_TIMEOUT_SECS + 1),
+};
+
+/// A connection that never completes: three connect attempts, 150 + 300 ms apart.
+const UNREACHABLE: Expected = Expected {
+    status: 502,
+    code: "device_unreachable",
+    says: "did not answer within 1 s",
+    limit: Duration::from_millis(3 * CONNECT_TIMEOUT_SECS * 1000 + 450 + 1000),
+};
+
+async fn twenty_lists_fail_in_time_while_the_rest_stays_fast(
     app: &TestApp,
     in_flight: impl Fn() -> bool,
+    expected: Expected,
 ) {
     let _alone = crate::timing_sensitive().await;
     let clients = logged_in_sessions(app).await;
@@ -78,11 +106,15 @@ async fn twenty_lists_time_out_while_the_rest_stays_fast(
 
     everything_else_stays_fast(app).await;
 
-    let limit = Duration::from_secs(LIST_TIMEOUT_SECS + 1);
+    let limit = expected.limit;
+    let endpoint = app.sim().addr().to_string();
     for reply in join_all(requests).await {
         let reply = reply.expect("request task");
-        assert_eq!(reply.status, 504, "{}", reply.text);
-        assert_eq!(reply.code(), "device_timeout", "{}", reply.text);
+        assert_eq!(reply.status, expected.status, "{}", reply.text);
+        assert_eq!(reply.code(), expected.code, "{}", reply.text);
+        let message = reply.body["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(expected.says), "{message}");
+        assert!(message.contains(&endpoint), "names host:port: {message}");
         assert!(
             reply.elapsed <= limit,
             "waited {:?}, limit {limit:?}",
@@ -101,26 +133,36 @@ async fn bc05_twenty_lists_on_a_device_that_never_answers_get_504_in_time_and_th
         .await;
     let device = app.device().clone();
 
-    twenty_lists_time_out_while_the_rest_stays_fast(&app, move || {
-        device.calls(Op::List) >= SESSIONS as u64
-    })
+    twenty_lists_fail_in_time_while_the_rest_stays_fast(
+        &app,
+        move || device.calls(Op::List) >= SESSIONS as u64,
+        TIMED_OUT,
+    )
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bc05_twenty_lists_on_a_device_stalled_before_tls_get_504_in_time_and_the_panel_stays_fast()
-{
+async fn bc05_twenty_lists_on_a_device_stalled_before_tls_get_502_unreachable_in_time_and_the_panel_stays_fast()
+ {
     let app = hanging_device()
         .sim(|sim| sim.tls_stalled(true))
         .start()
         .await;
     let device = app.device().clone();
 
-    twenty_lists_time_out_while_the_rest_stays_fast(&app, move || {
-        device.counters().tcp_connections >= SESSIONS as u64
-    })
+    twenty_lists_fail_in_time_while_the_rest_stays_fast(
+        &app,
+        move || device.counters().tcp_connections >= SESSIONS as u64,
+        UNREACHABLE,
+    )
     .await;
-    assert_eq!(app.device().counters().requests, 0);
+    let counters = app.device().counters();
+    assert_eq!(counters.requests, 0, "{counters:?}");
+    assert_eq!(
+        counters.tcp_connections,
+        3 * SESSIONS as u64,
+        "each list tried to connect three times: {counters:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,5 +1,6 @@
-//! Time limits (BC-05): a hung or stalled device fails in bounded time with a timeout, a slow
-//! but healthy one still succeeds with the default limits.
+//! Time limits (BC-05): a hung or stalled device fails in bounded time (a timeout once
+//! connected, "unreachable" when the connection itself does not complete), a slow but healthy
+//! one still succeeds with the default limits.
 
 use std::time::{Duration, Instant};
 
@@ -55,14 +56,17 @@ async fn a_device_that_never_answers_times_out_within_the_call_limit() {
 }
 
 #[tokio::test]
-async fn bc05a_a_device_stalled_before_the_tls_handshake_times_out_within_the_connect_limit() {
+async fn bc05a_a_device_stalled_before_the_tls_handshake_is_unreachable_after_the_connect_limit_and_only_reads_retry()
+ {
     let sim = start_sim(lem_sim::AuthMode::Basic).await;
     sim.state().set_tls_stalled(true);
     let mut config = config(&sim, AuthMode::Basic);
-    // The call limit is longer: the connect limit is what must end the wait.
+    // The call limit is longer: the connect limit is what must end each attempt.
     config.timeouts = short_timeouts(CONNECT, Duration::from_secs(5));
     let client = client(config);
-    for op in ["list", "pull", "delete", "info"] {
+    let endpoint = sim.addr().to_string();
+    for (op, attempts) in [("list", 3u32), ("pull", 1), ("delete", 1), ("info", 3)] {
+        let before = sim.state().counters().tcp_connections;
         let started = Instant::now();
         let result = match op {
             "list" => client.list_images().await.map(|v| format!("{v:?}")),
@@ -76,13 +80,43 @@ async fn bc05a_a_device_stalled_before_the_tls_handshake_times_out_within_the_co
                 .map(|v| format!("{v:?}")),
             _ => client.registry_info().await.map(|v| format!("{v:?}")),
         };
-        assert_timeout(result, TimeoutStage::Connect, CONNECT, started.elapsed());
+        let elapsed = started.elapsed();
+        let error = result.expect_err("the device never completes the handshake");
+        let DeviceError::Unreachable {
+            endpoint: named,
+            reason,
+        } = &error
+        else {
+            panic!("{op}: a connect timeout is a failure to reach the device: {error:?}");
+        };
+        assert_eq!(named, &endpoint, "{op}: names host:port");
+        assert!(
+            reason.contains("did not answer within 1 s"),
+            "{op}: says what it waited for: {reason}"
+        );
+        assert!(
+            error.to_string().contains(&endpoint),
+            "{op}: the message names host:port: {error}"
+        );
+        assert!(!error.outcome_unknown(), "{op}: nothing was sent");
+        // Each attempt waits the connect limit; reads pause 150 ms, then 300 ms, between them.
+        let pauses = if attempts > 1 { 450 } else { 0 };
+        let expected = CONNECT * attempts + Duration::from_millis(pauses);
+        assert!(
+            elapsed + Duration::from_millis(50) >= expected,
+            "{op}: gave up early: {elapsed:?}"
+        );
+        assert!(
+            elapsed < expected + SLACK,
+            "{op}: took {elapsed:?}, expected {expected:?}"
+        );
+        assert_eq!(
+            sim.state().counters().tcp_connections - before,
+            u64::from(attempts),
+            "{op}: list and info retry a connect failure twice, pull and delete never"
+        );
     }
     let counters = sim.state().counters();
-    assert_eq!(
-        counters.tcp_connections, 4,
-        "one connection per call: {counters:?}"
-    );
     assert_eq!(
         (counters.tls_handshakes, counters.requests),
         (0, 0),
