@@ -117,7 +117,7 @@ pub(super) async fn authenticate(
     headers: &HeaderMap,
     peer: Option<IpAddr>,
 ) -> Result<Caller, ApiError> {
-    if let Some(caller) = proxy_caller(state, headers, peer) {
+    if let Some(caller) = proxy_caller(state, headers, peer).await? {
         return Ok(caller);
     }
     if let Some(secret) = bearer_secret(headers) {
@@ -189,31 +189,64 @@ async fn token_caller(state: &AppState, secret: &str) -> Result<Caller, ApiError
     })
 }
 
-fn proxy_caller(state: &AppState, headers: &HeaderMap, peer: Option<IpAddr>) -> Option<Caller> {
+/// Trusted reverse-proxy authentication. `Ok(None)` when it does not apply — switched off,
+/// the peer is not a configured proxy, or no user header — and the headers are then ignored
+/// entirely: anyone else who sends them is treated as if they had not.
+async fn proxy_caller(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: Option<IpAddr>,
+) -> Result<Option<Caller>, ApiError> {
     let settings = &state.config.proxy_auth;
     if !settings.enabled || !peer.is_some_and(|p| state.config.trusted_proxies.contains(&p)) {
-        return None;
+        return Ok(None);
     }
-    let username = headers
-        .get(settings.user_header.as_str())?
+    let Some(user) = headers.get(settings.user_header.as_str()) else {
+        return Ok(None);
+    };
+    // The gateway vouches for these headers; a malformed one is refused, never guessed at
+    // (an unknown role must not quietly become some role).
+    let username = user
         .to_str()
-        .ok()?
-        .trim();
-    if shared::api::validate_username(username).is_err() {
-        return None;
-    }
-    let role = headers
-        .get(settings.role_header.as_str())
-        .and_then(|v| v.to_str().ok())
-        .and_then(|r| Role::parse(r.trim()))
-        .unwrap_or(Role::Viewer);
-    Some(Caller {
-        username: username.to_owned(),
+        .ok()
+        .map(|u| u.trim().to_ascii_lowercase())
+        .filter(|u| shared::api::validate_username(u).is_ok())
+        .ok_or_else(|| refuse_proxy_header(&settings.user_header))?;
+    let role = match headers.get(settings.role_header.as_str()) {
+        None => Role::Viewer,
+        Some(value) => value
+            .to_str()
+            .ok()
+            .and_then(|r| Role::parse(&r.trim().to_ascii_lowercase()))
+            .ok_or_else(|| refuse_proxy_header(&settings.role_header))?,
+    };
+    // A local account of the same name carries the per-device overrides (they reference a
+    // user row) and lets an admin shut the person out here even while the gateway admits them.
+    let device_roles = match state.db.user(username.clone()).await? {
+        Some(local) if !local.summary.enabled => return Err(ApiError::Unauthenticated),
+        Some(_) => state
+            .db
+            .device_roles(username.clone())
+            .await?
+            .into_iter()
+            .collect(),
+        None => HashMap::new(),
+    };
+    Ok(Some(Caller {
+        username,
         role,
-        device_roles: HashMap::new(),
+        device_roles,
         session_hash: None,
         must_change_password: false,
-    })
+    }))
+}
+
+fn refuse_proxy_header(name: &str) -> ApiError {
+    tracing::warn!(
+        header = name,
+        "the trusted proxy sent an invalid authentication header; request refused"
+    );
+    ApiError::Unauthenticated
 }
 
 #[cfg(test)]

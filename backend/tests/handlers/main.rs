@@ -2,6 +2,7 @@
 //! device. One binary, one module per concern.
 
 mod access;
+mod access_modes;
 mod deletions;
 mod devices;
 mod docs;
@@ -9,4 +10,5 @@ mod harness;
 mod imports;
 mod serving;
 mod sessions;
+mod setups;
 mod tokens;
