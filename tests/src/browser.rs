@@ -819,6 +819,22 @@ impl Browser {
         Ok(())
     }
 
+    /// Types `keys` into whichever element has the focus, as a keyboard-only user does
+    /// (WebDriver key codes such as `Key::Tab` may be mixed in with text).
+    pub async fn press(&self, keys: &str) -> Outcome {
+        let focused = self.client.active_element().await?;
+        focused.send_keys(keys).await?;
+        Ok(())
+    }
+
+    /// Picks the option with `value` in the `<select>` matching `css` (a `change` event).
+    pub async fn select(&self, css: &str, value: &str) -> Outcome {
+        self.wait_for(css).await?;
+        let element = self.client.find(Locator::Css(css)).await?;
+        element.select_by_value(value).await?;
+        Ok(())
+    }
+
     /// The current value of the input matching `css`.
     pub async fn value(&self, css: &str) -> Result<String, Failure> {
         let value = self

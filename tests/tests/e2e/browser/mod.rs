@@ -5,6 +5,8 @@
 //! Content-Security-Policy violation, an uncaught error or a panic in the page (see
 //! `lem_panel_tests::browser`). `LEM_SKIP_BROWSER=1` skips them for quick local runs.
 
+mod a11y;
+mod cases;
 mod console;
 mod deletes;
 mod imports;
