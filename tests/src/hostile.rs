@@ -773,6 +773,40 @@ pub fn panel_log_lines(captured: &str) -> String {
         .join("\n")
 }
 
+/// The token canary over everything an in-process test app left behind: every response its
+/// clients received, what the panel and its device client logged (at TRACE, see
+/// [`crate::logs`]) since `mark`, and every file the panel wrote (its data directory and the
+/// directory of its database: the database, its write-ahead log, any log file). Panics naming
+/// where a form of the token appears. Returns the panel's log lines since `mark`, for further
+/// checks.
+///
+/// The one canary search for in-process apps; the process tests search the panel's log file
+/// with [`assert_no_token`] and its directory with [`assert_no_token_in_files`].
+pub fn assert_no_token_anywhere(app: &crate::TestApp, mark: usize) -> String {
+    assert_no_token("the panel's responses", &app.transcript());
+    let captured = crate::logs::since(mark);
+    let ours = panel_log_lines(&captured);
+    // The capture works: it saw this panel's device routes (their paths name the device)
+    // whenever the device was called, and at least the test's own requests otherwise.
+    let device = &app.config().devices[0].id;
+    if app.device().counters().requests > 0 {
+        assert!(
+            captured.contains(device.as_str()),
+            "the log capture does not see this test's panel (device {device})"
+        );
+    } else {
+        assert!(!ours.trim().is_empty(), "the log capture is empty");
+    }
+    assert_no_token("the panel's logs", ours.as_bytes());
+    assert_no_token_in_files(app.data_dir());
+    if let Some(database_dir) = app.config().database.parent()
+        && !database_dir.starts_with(app.data_dir())
+    {
+        assert_no_token_in_files(database_dir);
+    }
+    ours
+}
+
 static PANEL_PANICS: AtomicUsize = AtomicUsize::new(0);
 
 /// Counts, from now on, every panic on a thread of an in-process panel (the panel's threads

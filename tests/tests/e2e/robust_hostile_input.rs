@@ -3,13 +3,14 @@
 //! envelope; path tricks (`..`, encoded slashes, NUL) never escape the routes or the web files;
 //! header injection never reaches a response header; names with markup come back as JSON
 //! strings and the served pages never reflect them. (That the browser renders them as text is
-//! the browser tests' part.)
+//! the browser tests' part.) Each test ends with the token canary over its responses, the
+//! panel's logs (TRACE) and its files.
 
 use std::net::SocketAddr;
 
 use lem_panel_tests::hostile::{self, MARKER, assert_no_token};
 use lem_panel_tests::raw_http::{self, RawReply};
-use lem_panel_tests::{D1, TestApp, row};
+use lem_panel_tests::{D1, TestApp, logs, row};
 use serde_json::json;
 
 const INDEX: &[u8] = b"<!doctype html><html><head><link rel=\"stylesheet\" href=\"/__LEM_BASE__/app-robust.css\"></head><body><div id=app></div></body></html>";
@@ -130,6 +131,7 @@ async fn audit_count(app: &TestApp) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn robust_oversized_bodies_get_413_in_the_envelope_before_any_handler_work() {
+    let mark = logs::mark();
     let app = hostile_app("robust-413").await;
     app.login_as("admin").await;
     let cookie = app.session_cookie();
@@ -229,10 +231,12 @@ async fn robust_oversized_bodies_get_413_in_the_envelope_before_any_handler_work
         audit_before + 1,
         "only the counting login was audited"
     );
+    hostile::assert_no_token_anywhere(&app, mark);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn robust_unknown_methods_get_405_in_the_envelope() {
+    let mark = logs::mark();
     let app = hostile_app("robust-405").await;
     app.login_as("admin").await;
     let cookie = app.session_cookie();
@@ -271,10 +275,12 @@ async fn robust_unknown_methods_get_405_in_the_envelope() {
     }
     assert_all(&failures, "unknown methods", cases.len());
     assert_eq!(app.device().counters().requests, 0, "no device call");
+    hostile::assert_no_token_anywhere(&app, mark);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn robust_invalid_json_gets_400_in_the_envelope_and_a_wrong_content_type_415() {
+    let mark = logs::mark();
     let app = hostile_app("robust-400").await;
     app.login_as("admin").await;
     let cookie = app.session_cookie();
@@ -351,10 +357,12 @@ async fn robust_invalid_json_gets_400_in_the_envelope_and_a_wrong_content_type_4
         audit_before + 1,
         "nothing audited but the counting login"
     );
+    hostile::assert_no_token_anywhere(&app, mark);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn robust_path_tricks_never_escape_the_routes_or_the_web_files() {
+    let mark = logs::mark();
     let app = hostile_app("robust-path").await;
     app.login_as("viewer").await;
     let cookie = app.session_cookie().unwrap_or_default();
@@ -444,10 +452,12 @@ async fn robust_path_tricks_never_escape_the_routes_or_the_web_files() {
     assert_all(&failures, "path tricks", targets.len() + 5);
     assert_eq!(app.healthz().await.status, 200);
     assert_eq!(hostile::panel_panics(), 0, "a panel panicked");
+    hostile::assert_no_token_anywhere(&app, mark);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn robust_header_injection_attempts_never_reach_a_response_header() {
+    let mark = logs::mark();
     let app = hostile_app("robust-headers").await;
     app.login_as("admin").await;
     let cookie = app.session_cookie().unwrap_or_default();
@@ -608,11 +618,14 @@ async fn robust_header_injection_attempts_never_reach_a_response_header() {
         failures.push(format!("raw CR/LF in the audit export: {}", audit.text));
     }
     assert_all(&failures, "header injection", cases.len() + 2);
+    hostile::assert_no_token_anywhere(&app, mark);
+    hostile::assert_no_token_anywhere(&based, mark);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn robust_names_with_markup_come_back_as_json_strings_and_the_served_pages_never_reflect_them()
  {
+    let mark = logs::mark();
     let app = hostile_app("robust-markup").await;
     app.login_as("admin").await;
     let cookie = app.session_cookie().unwrap_or_default();
@@ -736,11 +749,12 @@ async fn robust_names_with_markup_come_back_as_json_strings_and_the_served_pages
         failures.push(format!("an unknown device with markup: {problem}"));
     }
     assert_all(&failures, "names with markup", 9 + pages.len());
-    assert_no_token("the responses", &app.transcript());
+    hostile::assert_no_token_anywhere(&app, mark);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn robust_request_bodies_that_are_json_arrays_get_400_invalid_json() {
+    let mark = logs::mark();
     let app = hostile_app("robust-array").await;
     app.login_as("admin").await;
     let cases = [
@@ -779,4 +793,5 @@ async fn robust_request_bodies_that_are_json_arrays_get_400_invalid_json() {
         "array bodies accepted:\n{}",
         failures.join("\n")
     );
+    hostile::assert_no_token_anywhere(&app, mark);
 }
