@@ -1,8 +1,12 @@
 //! Deleting over HTTPS: keyed by (name, digest), one device call, verified by a re-list, and
-//! validated before anything reaches the device.
+//! validated before anything reaches the device. A device restarting mid-delete is called once
+//! and judged by the re-list, or reported as unverified (or unknown) while it is still down; the
+//! restart cases end with the token canary over responses, logs and files.
+
+use std::time::Duration;
 
 use device_view::recorded_deletes;
-use lem_panel_tests::{D1, D2, D512, TestApp, row, row_with};
+use lem_panel_tests::{D1, D2, D512, TestApp, hostile, logs, row, row_with};
 use lem_sim::{Fault, FaultKind, Op};
 use serde_json::json;
 
@@ -234,6 +238,7 @@ async fn bc19_after_deleting_d2_the_remaining_row_keeps_d1() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_device_that_deletes_and_then_drops_the_connection_is_judged_by_the_re_list_after_one_call()
  {
+    let mark = logs::mark();
     let app = TestApp::builder()
         .rows(vec![
             row("line1/hmi", "1.4.0", D1),
@@ -249,10 +254,12 @@ async fn a_device_that_deletes_and_then_drops_the_connection_is_judged_by_the_re
     assert_eq!(deleted.status, 200, "{}", deleted.text);
     assert_eq!(deleted.body["outcome"], "removed", "{}", deleted.text);
     assert_eq!(app.device().calls(Op::Delete), 1, "never retried");
+    hostile::assert_no_token_anywhere(&app, mark);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_device_that_drops_the_connection_before_deleting_reports_the_failure_after_one_call() {
+    let mark = logs::mark();
     let app = TestApp::builder()
         .rows(vec![row("line1/hmi", "1.4.0", D1)])
         .sim(|sim| sim.fault(Op::Delete, Fault::once(FaultKind::DropBeforeApply)))
@@ -266,10 +273,12 @@ async fn a_device_that_drops_the_connection_before_deleting_reports_the_failure_
     assert_eq!(failed.code(), "device_unreachable", "{}", failed.text);
     assert_eq!(app.device().calls(Op::Delete), 1, "never retried");
     assert!(find_row(&app.images().await, "line1/hmi", "1.4.0").is_some());
+    hostile::assert_no_token_anywhere(&app, mark);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_delete_that_ran_but_never_answered_times_out_once_and_is_judged_by_the_re_list() {
+    let mark = logs::mark();
     let app = TestApp::builder()
         .device_timeouts(lem_panel_tests::short_timeouts(1))
         .rows(vec![
@@ -286,4 +295,78 @@ async fn a_delete_that_ran_but_never_answered_times_out_once_and_is_judged_by_th
     assert_eq!(deleted.status, 200, "{}", deleted.text);
     assert_eq!(deleted.body["outcome"], "removed", "{}", deleted.text);
     assert_eq!(app.device().calls(Op::Delete), 1, "never retried");
+    hostile::assert_no_token_anywhere(&app, mark);
+}
+
+/// A device whose list answers once (the check before the delete) and then is down.
+fn down_after_one_list(sim: lem_sim::SimConfig) -> lem_sim::SimConfig {
+    sim.fault(Op::List, Fault::once(FaultKind::Latency(Duration::ZERO)))
+        .fault(Op::List, Fault::always(FaultKind::DropBeforeApply))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_restarting_after_it_deleted_and_answered_is_reported_unverified_while_it_is_down()
+{
+    let mark = logs::mark();
+    let app = TestApp::builder()
+        .rows(vec![
+            row("line1/hmi", "1.4.0", D1),
+            row("line1/hmi", "1.3.9", D2),
+        ])
+        .sim(down_after_one_list)
+        .start()
+        .await;
+    app.login_as("admin").await;
+
+    let deleted = app.delete("line1/hmi", D1, &["1.4.0"]).await;
+
+    assert_eq!(deleted.status, 200, "{}", deleted.text);
+    assert_eq!(deleted.body["outcome"], "unverified", "{}", deleted.text);
+    assert!(
+        deleted.text.contains("could not re-list"),
+        "the reason names the failed re-list: {}",
+        deleted.text
+    );
+    assert_eq!(app.device().calls(Op::Delete), 1, "never retried");
+
+    // The device is back: re-listing shows the truth.
+    app.device().clear_faults(Op::List);
+    assert_eq!(references(&app.images().await), vec!["line1/hmi:1.3.9"]);
+    assert_eq!(app.device().calls(Op::Delete), 1);
+    hostile::assert_no_token_anywhere(&app, mark);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_restarting_mid_delete_and_still_down_for_the_re_list_reports_the_lost_answer_after_one_call()
+ {
+    let mark = logs::mark();
+    let app = TestApp::builder()
+        .rows(vec![
+            row("line1/hmi", "1.4.0", D1),
+            row("line1/hmi", "1.3.9", D2),
+        ])
+        .sim(|sim| {
+            down_after_one_list(sim).fault(Op::Delete, Fault::once(FaultKind::DropAfterApply))
+        })
+        .start()
+        .await;
+    app.login_as("admin").await;
+
+    let failed = app.delete("line1/hmi", D1, &["1.4.0"]).await;
+
+    // Neither removed nor refused: the answer was lost and nothing could be checked.
+    assert_eq!(failed.status, 502, "{}", failed.text);
+    assert_eq!(failed.code(), "device_unreachable", "{}", failed.text);
+    assert!(
+        failed.text.contains("Check the image list"),
+        "the user is told to check the list: {}",
+        failed.text
+    );
+    assert_eq!(app.device().calls(Op::Delete), 1, "never retried");
+
+    // The device is back: re-listing shows the truth (the delete had run).
+    app.device().clear_faults(Op::List);
+    assert_eq!(references(&app.images().await), vec!["line1/hmi:1.3.9"]);
+    assert_eq!(app.device().calls(Op::Delete), 1);
+    hostile::assert_no_token_anywhere(&app, mark);
 }
