@@ -4,7 +4,9 @@
 //! leaked connections: afterwards the panel holds no client socket and at most its device
 //! pool's idle connections, and the device saw no more connections than the pool allows.
 //!
-//! CI runs 50 clients for 5 s; `LEM_ROBUST_LONG=1` runs the full 200 clients for 30 s.
+//! CI runs 32 clients for 5 s: no more than the panel's device slots, so no request ever waits
+//! for one and none may be shed. `LEM_ROBUST_LONG=1` runs the full 200 clients for 30 s: they
+//! queue for the 32 slots, and a request that waited `device_queue_seconds` is shed with a 503.
 
 use std::time::{Duration, Instant};
 
@@ -18,6 +20,8 @@ use reqwest::Method;
 
 /// The panel's default cap on device calls in flight (and its idle pool per device).
 const DEVICE_POOL: usize = 32;
+/// How long a request waits for a device slot before it is shed (the panel's default).
+const DEVICE_QUEUE: Duration = Duration::from_secs(10);
 /// Peak resident memory allowed for the panel process, in MiB.
 const RSS_LIMIT_MIB: u64 = 512;
 
@@ -54,7 +58,14 @@ async fn hammer(client: PanelClient, device: String, until: Instant) -> ClientTa
                 tally.ok += 1;
                 tally.latencies.push(reply.elapsed);
             }
-            Ok(reply) if reply.status == 503 && reply.code() == "unavailable" => tally.shed += 1,
+            // A deliberate shed comes only after the wait for a device slot.
+            Ok(reply)
+                if reply.status == 503
+                    && reply.code() == "unavailable"
+                    && reply.elapsed >= DEVICE_QUEUE =>
+            {
+                tally.shed += 1;
+            }
             Ok(reply) => tally
                 .unexpected
                 .push(format!("{path}: {} {}", reply.status, reply.text)),
@@ -89,7 +100,14 @@ fn classify(sockets: &[TcpSocket], panel_port: u16, device_port: u16) -> (usize,
 async fn robust_load_concurrent_clients_on_list_and_status_get_no_unexpected_error_with_bounded_memory_and_no_leaked_connection()
  {
     let _alone = crate::timing_sensitive().await;
-    let (clients, seconds) = if long_run() { (200, 30) } else { (50, 5) };
+    let (clients, seconds) = if long_run() {
+        (200, 30)
+    } else {
+        (DEVICE_POOL, 5)
+    };
+    // Each client has one request (one device call) in flight at a time: up to one per slot,
+    // none waits for a slot, so none can be shed.
+    let can_shed = clients > DEVICE_POOL;
     let sim = Simulator::start(SimConfig::new(CANARY_TOKEN))
         .await
         .expect("the simulator starts");
@@ -182,6 +200,12 @@ async fn robust_load_concurrent_clients_on_list_and_status_get_no_unexpected_err
         after.1,
     );
     assert!(total.ok > clients, "only {} requests succeeded", total.ok);
+    if !can_shed {
+        assert_eq!(
+            total.shed, 0,
+            "{clients} clients never wait for one of the {DEVICE_POOL} device slots, yet requests were shed"
+        );
+    }
     assert!(
         total.unexpected.is_empty(),
         "{} unexpected answers, e.g. {:?}",
