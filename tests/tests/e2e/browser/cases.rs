@@ -1,7 +1,8 @@
 //! The failure cases' user-visible halves that the list, delete and session files do not
 //! cover: an HTML sign-in page answered with 200 (BC-06 b), a `null` list (BC-19 b), a device
 //! refusing the operation with 403 (BC-23 d), deleting a sha512 row (BC-15 a) and one instant
-//! shown alike by the list and the detail page (BC-17).
+//! shown alike by the list and the detail page (BC-17), and a multi-select delete de-duplicated
+//! by digest.
 
 use lem_panel_tests::browser::{Window, tid};
 use lem_panel_tests::{D1, D512, Fault, FaultKind, TestApp, row};
@@ -198,6 +199,76 @@ async fn bc17_the_list_and_the_detail_page_show_the_same_instant_and_the_same_ag
             "age {:?} for {years} years",
             in_list.2
         );
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_multi_select_delete_of_two_tags_sharing_a_digest_sends_that_digest_once() {
+    let Some(app) = app(TestApp::builder().rows(vec![
+        row("line1/hmi", "1.4.0", D1),
+        row("line1/hmi", "latest", D1),
+        row("line1/hmi", "1.3.9", lem_panel_tests::D2),
+        row("line2/hmi", "1.4.0", D1),
+    ]))
+    .await
+    else {
+        return;
+    };
+    run(test_name!(), &app, Window::DESKTOP, async |b| {
+        b.login("admin").await?;
+        b.wait_count(&tid("image-row"), 4).await?;
+        for reference in ["line1/hmi:1.4.0", "line1/hmi:latest", "line1/hmi:1.3.9"] {
+            b.click(&format!("{} {}", row_sel(reference), tid("row-select")))
+                .await?;
+        }
+        b.wait_for_text(".bulk-bar", "3 selected").await?;
+        b.click(&tid("bulk-delete")).await?;
+        b.wait_for(&tid("delete-preview")).await?;
+        let mut preview = b
+            .attrs(&format!("{} li", tid("delete-preview")), "data-ref")
+            .await?;
+        preview.sort();
+        assert_eq!(
+            preview,
+            ["line1/hmi:1.3.9", "line1/hmi:1.4.0", "line1/hmi:latest"],
+            "each tag that goes, once; line2/hmi keeps its copy"
+        );
+        // Two digests, so two deletes to confirm.
+        assert_eq!(b.text(".confirm-phrase").await?, "delete 2");
+        b.fill(&tid("delete-confirm-input"), "delete 2").await?;
+        b.click(&tid("delete-confirm")).await?;
+        b.wait_count(&format!("{} li.result", tid("delete-result")), 2)
+            .await?;
+        let mut sent: Vec<(String, String)> = app
+            .device()
+            .requests()
+            .into_iter()
+            .filter(|r| r.op == Some(Op::Delete))
+            .map(|r| {
+                (
+                    r.query_values("name").join(","),
+                    r.query_values("digest").join(","),
+                )
+            })
+            .collect();
+        sent.sort();
+        assert_eq!(
+            sent,
+            [
+                ("line1/hmi".to_owned(), lem_panel_tests::D2.to_owned()),
+                ("line1/hmi".to_owned(), D1.to_owned()),
+            ],
+            "one delete per digest"
+        );
+        b.click(&format!(
+            "{} button[aria-label=\"Close\"]",
+            tid("delete-dialog")
+        ))
+        .await?;
+        b.wait_count(&tid("image-row"), 1).await?;
+        assert_eq!(row_refs(b).await?, ["line2/hmi:1.4.0"]);
         Ok(())
     })
     .await;
