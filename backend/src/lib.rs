@@ -70,7 +70,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::finish))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
         .layer(DefaultBodyLimit::max(body_limit));
-    middleware::under_base_path(&base, routes::api_router(state).layer(stack))
+    let csp = state.web.csp().clone();
+    middleware::under_base_path(&base, routes::api_router(state).layer(stack)).layer(
+        axum::middleware::map_response_with_state(csp, middleware::security_headers),
+    )
 }
 
 /// The server bound to its address.

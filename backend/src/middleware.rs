@@ -62,7 +62,8 @@ fn error_for_status(status: StatusCode) -> ApiError {
     }
 }
 
-/// Applies security headers, the API error envelope and metrics to every response.
+/// Applies the API error envelope, `no-store` on API answers and metrics to every routed
+/// response (security headers come from [`security_headers`], outside the base path).
 pub async fn finish(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let is_api = request.uri().path().starts_with("/api/");
@@ -91,8 +92,25 @@ pub async fn finish(State(state): State<AppState>, request: Request, next: Next)
             response.extensions_mut().insert(label);
         }
     }
+    if is_api {
+        let headers = response.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    let route = response
+        .extensions()
+        .get::<RouteLabel>()
+        .map_or("unmatched", |l| l.0);
+    state
+        .metrics
+        .record_request(method.as_str(), route, response.status().as_u16());
+    response
+}
+
+/// Sets the security headers on a response. It wraps the whole router, base path handling
+/// included, so the redirect to `base/` and the 404s outside the base path carry them too.
+pub async fn security_headers(State(csp): State<HeaderValue>, mut response: Response) -> Response {
     let headers = response.headers_mut();
-    headers.insert("content-security-policy", state.web.csp().clone());
+    headers.insert("content-security-policy", csp);
     headers.insert(
         "x-content-type-options",
         HeaderValue::from_static("nosniff"),
@@ -111,16 +129,6 @@ pub async fn finish(State(state): State<AppState>, request: Request, next: Next)
         "permissions-policy",
         HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
     );
-    if is_api {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
-    let route = response
-        .extensions()
-        .get::<RouteLabel>()
-        .map_or("unmatched", |l| l.0);
-    state
-        .metrics
-        .record_request(method.as_str(), route, response.status().as_u16());
     response
 }
 

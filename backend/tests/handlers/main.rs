@@ -3,7 +3,10 @@
 
 mod access;
 mod access_modes;
+mod audit_trail;
+mod base_path;
 mod deletions;
+mod device_roles;
 mod devices;
 mod docs;
 mod harness;

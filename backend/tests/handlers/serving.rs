@@ -7,7 +7,7 @@ use axum::http::{Method, Request, StatusCode, header};
 use serde_json::json;
 use utoipa::OpenApi;
 
-use crate::harness::Harness;
+use crate::harness::{Harness, Reply};
 
 #[tokio::test]
 async fn unknown_api_paths_get_a_json_404_not_the_app() {
@@ -27,6 +27,36 @@ async fn unknown_api_paths_get_a_json_404_not_the_app() {
     }
 }
 
+/// Asserts the security headers every response must carry.
+pub fn assert_security_headers(reply: &Reply, what: &str) {
+    let csp = reply
+        .headers
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_else(|| panic!("{what} ({}): no CSP", reply.status));
+    for directive in [
+        "script-src 'self' 'wasm-unsafe-eval'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    ] {
+        assert!(csp.contains(directive), "{what}: {csp}");
+    }
+    assert!(!csp.contains("unsafe-inline"), "{what}: {csp}");
+    for (name, value) in [
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "no-referrer"),
+        ("x-frame-options", "DENY"),
+        ("cross-origin-opener-policy", "same-origin"),
+    ] {
+        assert_eq!(
+            reply.headers.get(name).map(|v| v.as_bytes()),
+            Some(value.as_bytes()),
+            "{what}: {name}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn every_response_carries_the_security_headers() {
     let app = Harness::new(vec![]).await;
@@ -38,20 +68,7 @@ async fn every_response_carries_the_security_headers() {
         (Method::GET, "/healthz"),
     ] {
         let reply = app.call(method, path, None, None).await;
-        let csp = reply.headers["content-security-policy"]
-            .to_str()
-            .expect("ascii");
-        for directive in [
-            "script-src 'self' 'wasm-unsafe-eval'",
-            "object-src 'none'",
-            "base-uri 'none'",
-            "frame-ancestors 'none'",
-        ] {
-            assert!(csp.contains(directive), "{path}: {csp}");
-        }
-        assert!(!csp.contains("unsafe-inline"));
-        assert_eq!(reply.headers["x-content-type-options"], "nosniff");
-        assert_eq!(reply.headers["referrer-policy"], "no-referrer");
+        assert_security_headers(&reply, path);
         if path.starts_with("/api/") {
             assert_eq!(reply.headers[header::CACHE_CONTROL], "no-store", "{path}");
             assert!(
@@ -113,49 +130,6 @@ async fn oversized_non_json_and_malformed_bodies_get_the_envelope() {
         (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")
     );
     let _ = Body::empty();
-}
-
-#[tokio::test]
-async fn bc08_under_a_base_path_everything_lives_below_it() {
-    let config = lem_panel::config::Config {
-        base_path: "/registry".into(),
-        ..Default::default()
-    };
-    let app = Harness::with_config(vec![], config).await;
-    let bare = app.call(Method::GET, "/registry", None, None).await;
-    assert_eq!(bare.status, StatusCode::PERMANENT_REDIRECT);
-    assert_eq!(bare.headers[header::LOCATION], "/registry/");
-    assert_eq!(
-        app.call(Method::GET, "/api/v1/session", None, None)
-            .await
-            .status,
-        StatusCode::NOT_FOUND,
-        "nothing at the root"
-    );
-    let login = app
-        .call(
-            Method::POST,
-            "/registry/api/v1/session",
-            None,
-            Some(json!({"username": "viewer", "password": crate::harness::password_of("viewer")})),
-        )
-        .await;
-    assert_eq!(login.status, StatusCode::OK, "{}", login.text);
-    let cookie_header = login.headers[header::SET_COOKIE].to_str().expect("ascii");
-    assert!(cookie_header.contains("Path=/registry;"), "{cookie_header}");
-    let cookie = cookie_header.split(';').next().expect("pair");
-    assert_eq!(
-        app.get("/registry/api/v1/devices", cookie).await.status,
-        StatusCode::OK
-    );
-    let deep = app.get("/registry/images/line1/hmi", cookie).await;
-    assert!(
-        deep.headers[header::CONTENT_TYPE]
-            .to_str()
-            .expect("ascii")
-            .starts_with("text/html"),
-        "deep links serve the app"
-    );
 }
 
 #[tokio::test]
