@@ -3,6 +3,7 @@
 
 mod access;
 mod access_modes;
+mod base_path;
 mod audit_trail;
 mod base_path;
 mod deletions;
