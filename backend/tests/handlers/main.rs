@@ -4,10 +4,7 @@
 mod access;
 mod access_modes;
 mod base_path;
-mod audit_trail;
-mod base_path;
 mod deletions;
-mod device_roles;
 mod devices;
 mod docs;
 mod harness;
