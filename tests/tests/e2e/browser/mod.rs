@@ -6,6 +6,7 @@
 //! `lem_panel_tests::browser`). `LEM_SKIP_BROWSER=1` skips them for quick local runs.
 
 mod a11y;
+mod admin;
 mod cases;
 mod console;
 mod deletes;
