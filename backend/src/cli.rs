@@ -1,6 +1,8 @@
 //! The `lem-panel` command line: serve (default), `--demo`, user management and audit export.
 
-use std::io::{BufRead, IsTerminal, Write};
+mod users;
+
+use std::io::{BufRead, IsTerminal};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,11 +11,11 @@ use std::time::Duration;
 use clap::{Parser, Subcommand, ValueEnum};
 use shared::api::Role;
 
-use crate::audit::{to_csv, to_jsonl};
-use crate::auth::password;
 use crate::config::Config;
-use crate::db::{AuditFilter, Db, UserChange};
+use crate::db::Db;
 use crate::startup::{self, StartupError};
+
+pub use users::{CliActor, export_audit, run_users};
 
 /// Web console for the Docker registry of Litmus Edge Manager devices.
 #[derive(Debug, Parser)]
@@ -217,16 +219,7 @@ async fn run(cli: Cli) -> Result<(), StartupError> {
         Some(Command::Users(command)) => users(&cli, command).await,
         Some(Command::Audit(AuditCommand::Export { format, output })) => {
             let db = Db::open(&cli.load_config()?.database)?;
-            let records = db
-                .audit(AuditFilter {
-                    limit: Some(u32::MAX),
-                    ..Default::default()
-                })
-                .await?;
-            let text = match format {
-                ExportFormat::Jsonl => to_jsonl(&records),
-                ExportFormat::Csv => to_csv(&records),
-            };
+            let text = export_audit(&db, *format).await?;
             match output {
                 Some(path) => std::fs::write(path, text).map_err(|e| {
                     StartupError::Other(format!("cannot write {}: {e}", path.display()))
@@ -276,110 +269,20 @@ fn read_password(from_stdin: bool) -> Result<String, StartupError> {
         }
         first
     };
-    shared::api::validate_password(&password)
-        .map_err(|e| StartupError::Other(format!("the password {e}")))?;
     Ok(password)
 }
 
 async fn users(cli: &Cli, command: &UsersCommand) -> Result<(), StartupError> {
     let db = Db::open(&cli.load_config()?.database)?;
-    let now = crate::clock::Clock::now_ms(&crate::clock::SystemClock);
-    let hash = |p: String| async move {
-        password::hash(p)
-            .await
-            .map_err(|e| StartupError::Other(e.to_string()))
-    };
-    let missing = |name: &str| StartupError::Other(format!("no user named {name:?}"));
-    match command {
-        UsersCommand::Add {
-            name,
-            role,
-            password_stdin,
-        } => {
-            shared::api::validate_username(name)
-                .map_err(|e| StartupError::Other(format!("the user name {e}")))?;
-            let hashed = hash(read_password(*password_stdin)?).await?;
-            if !db
-                .create_user(name.clone(), hashed, (*role).into(), false, now)
-                .await?
-            {
-                return Err(StartupError::Other(format!(
-                    "a user named {name:?} already exists"
-                )));
-            }
-            println!("added {name} ({})", Role::from(*role).as_str());
-        }
-        UsersCommand::Passwd {
-            name,
-            password_stdin,
-        } => {
-            let hashed = hash(read_password(*password_stdin)?).await?;
-            if !db.set_password(name.clone(), hashed, false, None).await? {
-                return Err(missing(name));
-            }
-            println!("password of {name} changed; their sessions have ended");
-        }
-        UsersCommand::Disable { name } | UsersCommand::Enable { name } => {
-            let enabled = matches!(command, UsersCommand::Enable { .. });
-            db.update_user(
-                name.clone(),
-                UserChange {
-                    role: None,
-                    enabled: Some(enabled),
-                },
-            )
-            .await?
-            .ok_or_else(|| missing(name))?;
-            println!(
-                "{name} {}",
-                if enabled {
-                    "enabled"
-                } else {
-                    "disabled; their sessions have ended"
-                }
-            );
-        }
-        UsersCommand::Role {
-            name,
-            role,
-            device: None,
-        } => {
-            db.update_user(
-                name.clone(),
-                UserChange {
-                    role: Some((*role).into()),
-                    enabled: None,
-                },
-            )
-            .await?
-            .ok_or_else(|| missing(name))?;
-            println!("{name} is now {}", Role::from(*role).as_str());
-        }
-        UsersCommand::Role {
-            name,
-            role,
-            device: Some(device),
-        } => {
-            db.user(name.clone()).await?.ok_or_else(|| missing(name))?;
-            db.set_device_role(name.clone(), device.clone(), Some((*role).into()))
-                .await?;
-            println!(
-                "{name} is {} on device {device}",
-                Role::from(*role).as_str()
-            );
-        }
-        UsersCommand::List => {
-            let mut out = std::io::stdout().lock();
-            for u in db.users().await? {
-                let _ = writeln!(
-                    out,
-                    "{:<24} {:<9} {}",
-                    u.username,
-                    u.role.as_str(),
-                    if u.enabled { "enabled" } else { "disabled" }
-                );
-            }
-        }
-    }
-    Ok(())
+    let actor = CliActor::from_env(|name| std::env::var(name).ok());
+    let mut out = std::io::stdout().lock();
+    run_users(
+        &db,
+        &crate::clock::SystemClock,
+        &actor,
+        command,
+        read_password,
+        &mut out,
+    )
+    .await
 }

@@ -3,8 +3,11 @@
 
 mod access;
 mod access_modes;
+mod audit_trail;
 mod base_path;
+mod cli_commands;
 mod deletions;
+mod device_roles;
 mod devices;
 mod docs;
 mod harness;
