@@ -23,6 +23,7 @@ pub mod web;
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -33,14 +34,10 @@ use tower_http::compression::predicate::{DefaultPredicate, Predicate, SizeAbove}
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use error::{ApiError, Result};
 pub use state::AppState;
-
-/// Longest any request may take (device calls have their own, shorter limits).
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Compression level of dynamic answers, for every encoding (zstd, which Chromium accepts and
 /// the panel prefers, then brotli and gzip). Level 1 compresses a 10,000-row list (2.2 MiB of
@@ -68,7 +65,9 @@ pub fn router(state: AppState) -> Router {
                 .compress_when(DefaultPredicate::new().and(SizeAbove::new(1024))),
         )
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::finish))
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
+        // Per route: short for the panel's own routes, derived from the device's timeouts for
+        // device routes (the table is `routes::DEVICE_CALLS`).
+        .layer(axum::middleware::from_fn_with_state(Arc::new(routes::RouteLimits::new(&state.config)), middleware::time_limit))
         .layer(DefaultBodyLimit::max(body_limit));
     let csp = state.web.csp().clone();
     middleware::under_base_path(&base, routes::api_router(state).layer(stack)).layer(

@@ -1,9 +1,12 @@
 //! Cross-cutting response handling: security headers on every response (HTML, WASM, JSON and
-//! errors alike), request ids, `no-store` on API answers, the JSON error envelope for errors
-//! produced by layers rather than handlers, request metrics, and the base path.
+//! errors alike), request ids, per-route time limits, `no-store` on API answers, the JSON error
+//! envelope for errors produced by layers rather than handlers, request metrics, and the base
+//! path.
+
+use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -11,6 +14,7 @@ use tower::ServiceExt;
 use tower_http::request_id::{MakeRequestId, RequestId};
 
 use crate::error::ApiError;
+use crate::routes::RouteLimits;
 use crate::state::AppState;
 
 /// Random 128-bit request ids (hex).
@@ -104,6 +108,24 @@ pub async fn finish(State(state): State<AppState>, request: Request, next: Next)
         .metrics
         .record_request(method.as_str(), route, response.status().as_u16());
     response
+}
+
+/// Ends a request that runs past its route's limit ([`RouteLimits`]) with 503; [`finish`]
+/// turns that into the JSON envelope on API paths. The route is matched already here (this
+/// runs inside the router), so device routes get their longer limits.
+pub async fn time_limit(
+    State(limits): State<Arc<RouteLimits>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str());
+    let limit = limits.for_route(request.method(), route);
+    tokio::time::timeout(limit, next.run(request))
+        .await
+        .unwrap_or_else(|_| StatusCode::SERVICE_UNAVAILABLE.into_response())
 }
 
 /// Sets the security headers on a response. It wraps the whole router, base path handling

@@ -102,6 +102,20 @@ impl Default for DeviceTimeouts {
     }
 }
 
+impl DeviceTimeouts {
+    /// The device client's limits.
+    pub fn to_client(&self) -> Timeouts {
+        let secs = Duration::from_secs;
+        Timeouts {
+            connect: secs(self.connect),
+            list: secs(self.list),
+            info: secs(self.info),
+            delete: secs(self.delete),
+            pull: secs(self.pull),
+        }
+    }
+}
+
 /// The environment variable name for a device-specific setting (`LEM_PANEL_DEVICE_EDGE_1_TOKEN`).
 pub fn device_env_name(id: &str, suffix: &str) -> String {
     let id: String = id
@@ -236,14 +250,7 @@ impl DeviceSettings {
             "none" => ProxySetting::None,
             url => ProxySetting::Url(url.to_owned()),
         };
-        let secs = Duration::from_secs;
-        config.timeouts = Timeouts {
-            connect: secs(self.timeouts.connect),
-            list: secs(self.timeouts.list),
-            info: secs(self.timeouts.info),
-            delete: secs(self.timeouts.delete),
-            pull: secs(self.timeouts.pull),
-        };
+        config.timeouts = self.timeouts.to_client();
         config.max_response_bytes = self.max_response_mib.saturating_mul(1024 * 1024);
         Ok(config)
     }

@@ -1,10 +1,12 @@
-//! Every route, with the role it needs, in one table; and the one router built from it.
-//! The guard refuses any route missing from [`ROUTES`] (deny by default).
+//! Every route, with the role it needs, in one table, the device calls each device route
+//! makes (which set its time limit), and the one router built from them. The guard refuses any
+//! route missing from [`ROUTES`] (deny by default).
 
 mod audit;
 mod devices;
 mod images;
 mod imports;
+mod limits;
 mod meta;
 mod session;
 mod tokens;
@@ -15,12 +17,14 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::Method;
 use axum::routing::{get, post};
+use lem_client::Operation;
 use serde::de::DeserializeOwned;
 use shared::api::Role;
 
 use crate::error::ApiError;
 use crate::state::AppState;
 
+pub use limits::{LOCAL_LIMIT, RouteLimits};
 pub use meta::ApiDoc;
 
 /// Who may call a route.
@@ -66,6 +70,17 @@ pub static ROUTES: &[RouteSpec] = &[
     (Method::POST,   "/api/v1/users/{username}/password-reset",   Access::Role(Role::Admin)),
     (Method::GET,    "/api/v1/audit",                             Access::Role(Role::Admin)),
     (Method::GET,    "/api/v1/audit/export",                      Access::Role(Role::Admin)),
+];
+
+/// The device calls each device route makes, one after the other. A route's time limit is what
+/// these calls can take by the device's own timeouts (see [`RouteLimits`]); every route not
+/// listed here calls no device and gets [`LOCAL_LIMIT`] (imports answer 202 at once and pull in
+/// the background).
+#[rustfmt::skip]
+pub static DEVICE_CALLS: &[(Method, &str, &[Operation])] = &[
+    (Method::GET,  "/api/v1/devices/{device}/images",    &[Operation::List]),
+    (Method::GET,  "/api/v1/devices/{device}/registry",  &[Operation::Info]),
+    (Method::POST, "/api/v1/devices/{device}/deletions", &[Operation::List, Operation::Delete, Operation::List]),
 ];
 
 /// The access rule and route template for a matched route, if it is in the table.
