@@ -3,6 +3,7 @@
 
 mod access;
 mod access_modes;
+mod audit_filters;
 mod audit_trail;
 mod base_path;
 mod cli_commands;
@@ -10,6 +11,7 @@ mod deletions;
 mod device_roles;
 mod devices;
 mod docs;
+mod first_admin;
 mod harness;
 mod imports;
 mod serving;
