@@ -12,6 +12,7 @@ mod console;
 mod deletes;
 mod imports;
 mod list;
+mod screens;
 mod session;
 
 use lem_panel_tests::browser::{self, Browser, Outcome, Window};
