@@ -129,6 +129,15 @@ impl PanelDir {
     /// `"[limits]\nimport_concurrency = 2\n"`) and `device_extra` after the device's keys
     /// (e.g. `"[devices.timeouts]\nlist = 2\n"`). Creates the three test users.
     pub fn new(sim: &Simulator, device_id: &str, extra: &str, device_extra: &str) -> Self {
+        let panel_dir = Self::empty(sim, device_id, extra, device_extra);
+        for (name, role) in USERS {
+            panel_dir.add_user(name, role.as_str(), &password_of(name));
+        }
+        panel_dir
+    }
+
+    /// Like [`PanelDir::new`] but with no users yet: the first start creates `admin`.
+    pub fn empty(sim: &Simulator, device_id: &str, extra: &str, device_extra: &str) -> Self {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("no temp dir: {e}"));
         let database = dir.path().join("panel.db");
         let config = dir.path().join("config.toml");
@@ -161,16 +170,12 @@ impl PanelDir {
             (token_variable(device_id), CANARY_TOKEN.to_owned()),
             ("RUST_LOG".to_owned(), "trace".to_owned()),
         ];
-        let panel_dir = Self {
+        Self {
             dir,
             device_id: device_id.to_owned(),
             config,
             env,
-        };
-        for (name, role) in USERS {
-            panel_dir.add_user(name, role.as_str(), &password_of(name));
         }
-        panel_dir
     }
 
     /// Sets an environment variable for every later start (e.g. `RUST_LOG`).
@@ -188,7 +193,8 @@ impl PanelDir {
             .env_remove("https_proxy")
             .env_remove("HTTP_PROXY")
             .env_remove("http_proxy")
-            .env_remove("LEM_PANEL_ADMIN_PASSWORD");
+            .env_remove("LEM_PANEL_ADMIN_PASSWORD")
+            .env_remove("LEM_PANEL_ADMIN_PASSWORD_FILE");
         for (name, value) in &self.env {
             command.env(name, value);
         }
@@ -197,26 +203,34 @@ impl PanelDir {
 
     /// `lem-panel users add NAME --role ROLE --password-stdin`.
     pub fn add_user(&self, name: &str, role: &str, password: &str) {
-        let mut child = self
-            .command()
-            .args(["users", "add", name, "--role", role, "--password-stdin"])
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", binary().display()));
-        if let Some(mut stdin) = child.stdin.take() {
-            let _ = writeln!(stdin, "{password}");
-        }
-        let output = child
-            .wait_with_output()
-            .unwrap_or_else(|e| panic!("lem-panel users add: {e}"));
+        let args = ["users", "add", name, "--role", role, "--password-stdin"];
+        let output = self.cli(&args, Some(password));
         assert!(
             output.status.success(),
             "lem-panel users add {name}: {}",
             String::from_utf8_lossy(&output.stderr)
         );
+    }
+
+    /// Runs `lem-panel --config … ARGS` to completion, with `stdin` (one line) if given.
+    pub fn cli(&self, args: &[&str], stdin: Option<&str>) -> std::process::Output {
+        let mut child = self
+            .command()
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", binary().display()));
+        if let Some(mut pipe) = child.stdin.take()
+            && let Some(line) = stdin
+        {
+            let _ = writeln!(pipe, "{line}");
+        }
+        child
+            .wait_with_output()
+            .unwrap_or_else(|e| panic!("lem-panel {}: {e}", args.join(" ")))
     }
 
     /// The directory holding configuration, database and log.
@@ -247,6 +261,7 @@ pub struct PanelProcess {
     device_id: String,
     transcript: Transcript,
     http: reqwest::Client,
+    stdout: Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl std::fmt::Debug for PanelProcess {
@@ -276,10 +291,15 @@ impl PanelProcess {
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary().display()));
         let stdout = child.stdout.take().expect("piped stdout");
         let (tx, rx) = std::sync::mpsc::channel();
+        let lines = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = Arc::clone(&lines);
         std::thread::spawn(move || {
             let mut tx = Some(tx);
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
+                kept.lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push(line.clone());
                 if let Some(rest) = line.strip_prefix("lem-panel listening on http://")
                     && let Some(tx) = tx.take()
                 {
@@ -307,7 +327,16 @@ impl PanelProcess {
             device_id: dir.device_id.clone(),
             transcript: Transcript::default(),
             http: http_client(),
+            stdout: lines,
         }
+    }
+
+    /// The lines it has printed to stdout so far (all of those before "listening on").
+    pub fn stdout(&self) -> Vec<String> {
+        self.stdout
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// The process id.

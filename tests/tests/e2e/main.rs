@@ -8,6 +8,7 @@ mod base_path;
 mod browser;
 mod canary;
 mod deletions;
+mod first_start;
 mod import_outcomes;
 mod imports;
 mod listing;
