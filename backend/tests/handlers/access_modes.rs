@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use axum::Router;
 use axum::http::{Method, StatusCode};
 use axum::routing::get;
-use lem_panel::config::Config;
+use lem_panel::config::{Config, ProxyAuthSettings};
 use shared::api::Role;
 use tower::ServiceExt;
 
@@ -18,9 +18,14 @@ const PROXY: &str = "10.0.0.1";
 const IMPORTS: &str = "/api/v1/devices/edge-1/imports";
 
 async fn behind_proxy(enabled: bool) -> Harness {
-    let mut config = Config::default();
-    config.trusted_proxies = vec![PROXY.parse().expect("ip")];
-    config.proxy_auth.enabled = enabled;
+    let config = Config {
+        trusted_proxies: vec![PROXY.parse().expect("ip")],
+        proxy_auth: ProxyAuthSettings {
+            enabled,
+            ..ProxyAuthSettings::default()
+        },
+        ..Config::default()
+    };
     Setup {
         config,
         ..Setup::default()
