@@ -3,6 +3,8 @@
 use std::collections::BTreeSet;
 
 use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use shared::api::{
     AuditAction, DeletionOutcome, DeletionRequest, DeletionResponse, ImagesResponse,
@@ -13,9 +15,9 @@ use super::AppJson;
 use crate::audit::AuditEvent;
 use crate::auth::{Caller, RequestContext};
 use crate::deletion::delete_verified;
+use crate::devices::TranslatedList;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::translate::translate;
 
 /// Every image the device lists (one device call), translated; odd rows flagged, not dropped.
 #[utoipa::path(get, path = "/api/v1/devices/{device}/images", params(("device" = String, Path, description = "device id")),
@@ -23,17 +25,27 @@ use crate::translate::translate;
 pub async fn list_images(
     State(state): State<AppState>,
     Path(device): Path<String>,
-) -> Result<Json<ImagesResponse>, ApiError> {
+) -> Result<Response, ApiError> {
     let device = state.devices.get(&device)?;
-    let list = device.list().await?;
-    let fetched_at_ms = state.clock.now_ms();
-    let (images, skipped_entries) = translate(list);
-    Ok(Json(ImagesResponse {
-        device: device.id().to_owned(),
-        fetched_at_ms,
-        images,
-        skipped_entries,
-    }))
+    let list = device.list_translated().await?;
+    images_response(device.id(), state.clock.now_ms(), &list)
+}
+
+/// The JSON of an [`ImagesResponse`] (a test pins it to serde's), with the rows, serialised
+/// once per distinct device answer, copied in as bytes.
+fn images_response(
+    device: &str,
+    fetched_at_ms: i64,
+    list: &TranslatedList,
+) -> Result<Response, ApiError> {
+    let mut body = Vec::with_capacity(list.images_json.len() + 128);
+    body.extend_from_slice(b"{\"device\":");
+    serde_json::to_writer(&mut body, device)
+        .map_err(|e| ApiError::internal(format!("serialising the device id: {e}")))?;
+    body.extend_from_slice(format!(",\"fetchedAtMs\":{fetched_at_ms},\"images\":").as_bytes());
+    body.extend_from_slice(&list.images_json);
+    body.extend_from_slice(format!(",\"skippedEntries\":{}}}", list.skipped_entries).as_bytes());
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// Validates a deletion request; nothing reaches the device unless every field passes.
@@ -107,4 +119,47 @@ pub async fn delete_image(
         )
         .await;
     result.map(Json)
+}
+
+#[cfg(test)]
+mod tests {
+    use http_body_util::BodyExt;
+    use shared::api::{ImageRow, ImagesResponse, RowFlag};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn the_spliced_list_answer_is_byte_for_byte_what_serde_writes() {
+        let row = |tag: &str, flags| ImageRow {
+            name: "line1/\"hmi\"</script>".into(),
+            tag: tag.into(),
+            digest: Some("sha256:abc".into()),
+            size_bytes: Some(u64::MAX),
+            timestamp_ms: None,
+            shared_digest_tags: vec!["latest".into()],
+            shared_digest_count: 1,
+            flags,
+        };
+        for images in [
+            Vec::new(),
+            vec![row("1.4.0", vec![RowFlag::Duplicate]), row("x", vec![])],
+        ] {
+            let expected = ImagesResponse {
+                device: "edge-\u{1}\"1".into(),
+                fetched_at_ms: -5,
+                images: images.clone(),
+                skipped_entries: 3,
+            };
+            let list = TranslatedList::new(bytes::Bytes::new(), &images, 3).expect("rows");
+            let response = images_response(&expected.device, -5, &list).expect("answer");
+            assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
+            let body = response
+                .into_body()
+                .collect()
+                .await
+                .expect("body")
+                .to_bytes();
+            assert_eq!(body, serde_json::to_vec(&expected).expect("serde"));
+        }
+    }
 }

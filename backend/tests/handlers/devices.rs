@@ -36,6 +36,46 @@ async fn the_list_is_translated_with_shared_digests_and_a_fetch_time() {
 }
 
 #[tokio::test]
+async fn every_list_asks_the_device_and_shows_what_it_answered_this_time_never_an_earlier_answer() {
+    let app = Harness::new(vec![row("line1/hmi", "1.4.0", D1)]).await;
+    let cookie = app.login("viewer").await;
+    let first = app.get("/api/v1/devices/edge-1/images", &cookie).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text);
+
+    // The same answer again: the same rows, a new fetch time, and a device call all the same.
+    app.clock.advance_ms(7_000);
+    let again = app.get("/api/v1/devices/edge-1/images", &cookie).await;
+    assert_eq!(again.body["images"], first.body["images"]);
+    assert_eq!(again.body["fetchedAtMs"], crate::harness::START_MS + 7_000);
+    assert_eq!(app.device.calls(Op::List), 2);
+
+    // A changed answer is translated anew.
+    app.device
+        .rows
+        .lock()
+        .expect("lock")
+        .push(row("line1/hmi", "latest", D1));
+    let changed = app.get("/api/v1/devices/edge-1/images", &cookie).await;
+    assert_eq!(changed.body["images"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        changed.body["images"][0]["sharedDigestTags"],
+        json!(["latest"])
+    );
+
+    // A failure is a failure, whatever the device said before.
+    app.device.fail_next(Op::List, DeviceError::Unauthorized);
+    let failed = app.get("/api/v1/devices/edge-1/images", &cookie).await;
+    assert_eq!(failed.status, StatusCode::BAD_GATEWAY, "{}", failed.text);
+    assert!(failed.body.get("images").is_none(), "{}", failed.text);
+
+    // And back to the first answer: not confused with the second.
+    app.device.rows.lock().expect("lock").pop();
+    let back = app.get("/api/v1/devices/edge-1/images", &cookie).await;
+    assert_eq!(back.body["images"], first.body["images"]);
+    assert_eq!(app.device.calls(Op::List), 5);
+}
+
+#[tokio::test]
 async fn bc19_an_empty_or_null_list_is_an_empty_registry_not_an_error() {
     let app = Harness::new(vec![]).await;
     let cookie = app.login("viewer").await;

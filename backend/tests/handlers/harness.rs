@@ -9,7 +9,7 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use lem_client::{
-    CertificateFacts, DeviceError, ImageList, InfoReport, PullRequest, RegistryApi, RegistryInfo,
+    CertificateFacts, DeviceError, InfoReport, ListAnswer, PullRequest, RegistryApi, RegistryInfo,
 };
 use lem_panel::clock::ManualClock;
 use lem_panel::config::{Config, DeviceSettings, DeviceTimeouts};
@@ -117,10 +117,10 @@ impl FakeDevice {
 
 #[async_trait]
 impl RegistryApi for FakeDevice {
-    async fn list_images(&self) -> Result<ImageList, DeviceError> {
+    async fn list_answer(&self) -> Result<ListAnswer, DeviceError> {
         let _ = self.enter(Op::List)?;
         let body = serde_json::to_vec(&*self.rows.lock().expect("lock")).expect("json");
-        Ok(lem_client::parse_image_list(&body).expect("valid list"))
+        Ok(ListAnswer::json(body))
     }
 
     async fn pull_image(&self, request: &PullRequest) -> Result<(), DeviceError> {

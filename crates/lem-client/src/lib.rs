@@ -63,12 +63,55 @@ pub struct InfoReport {
     pub round_trip: Duration,
 }
 
+/// The device's answer to the list call as it arrived (a 2xx answer read in full), parsed
+/// on demand: a caller that has already translated byte-identical answer can skip the work.
+#[derive(Debug, Clone)]
+pub struct ListAnswer {
+    status: u16,
+    content_type: Option<String>,
+    body: bytes::Bytes,
+}
+
+impl ListAnswer {
+    /// A successful answer with a JSON body, as a device would send it (for fakes and tests).
+    pub fn json(body: impl Into<bytes::Bytes>) -> Self {
+        Self {
+            status: 200,
+            content_type: Some("application/json".to_owned()),
+            body: body.into(),
+        }
+    }
+
+    /// The body's bytes.
+    pub fn body(&self) -> &bytes::Bytes {
+        &self.body
+    }
+
+    /// The list, tolerating odd entries; a body that is not the documented JSON is a
+    /// [`DeviceError::BadResponse`] naming the status and content type.
+    pub fn parse(&self) -> Result<ImageList, DeviceError> {
+        model::parse_image_list(&self.body).map_err(|shape| {
+            http::DeviceResponse {
+                status: reqwest::StatusCode::from_u16(self.status)
+                    .unwrap_or(reqwest::StatusCode::OK),
+                content_type: self.content_type.clone(),
+                body: self.body.clone(),
+            }
+            .bad(bad_kind(&self.body, shape))
+        })
+    }
+}
+
 /// The four device operations. The panel holds devices as `Arc<dyn RegistryApi>`, so tests
 /// can substitute a fake.
 #[async_trait]
 pub trait RegistryApi: Send + Sync {
+    /// The list call's answer, not yet parsed (see [`ListAnswer::parse`]).
+    async fn list_answer(&self) -> Result<ListAnswer, DeviceError>;
     /// Lists every image (one entry per name and tag), tolerating odd entries.
-    async fn list_images(&self) -> Result<ImageList, DeviceError>;
+    async fn list_images(&self) -> Result<ImageList, DeviceError> {
+        self.list_answer().await?.parse()
+    }
     /// Pulls an image from an external registry into the device. Sent once, never retried.
     async fn pull_image(&self, request: &PullRequest) -> Result<(), DeviceError>;
     /// Deletes the manifest `digest` of `name` (every tag pointing at it). Sent once.
@@ -169,20 +212,28 @@ fn check_config(config: &DeviceConfig) -> Result<(), DeviceError> {
 }
 
 fn shape_error(response: &http::DeviceResponse, shape: Shape) -> DeviceError {
-    response.bad(match shape {
+    response.bad(bad_kind(&response.body, shape))
+}
+
+fn bad_kind(body: &[u8], shape: Shape) -> Bad {
+    match shape {
         Shape::NotJson => Bad::NotJson,
-        Shape::Truncated if response.body.iter().all(u8::is_ascii_whitespace) => Bad::Empty,
+        Shape::Truncated if body.iter().all(u8::is_ascii_whitespace) => Bad::Empty,
         Shape::Truncated => Bad::Truncated,
         Shape::WrongShape => Bad::WrongShape,
-    })
+    }
 }
 
 #[async_trait]
 impl RegistryApi for DeviceClient {
-    async fn list_images(&self) -> Result<ImageList, DeviceError> {
+    async fn list_answer(&self) -> Result<ListAnswer, DeviceError> {
         let url = self.funnel.url("admin/v1/registry/image");
         let response = self.funnel.call(Operation::List, Method::GET, url).await?;
-        model::parse_image_list(&response.body).map_err(|e| shape_error(&response, e))
+        Ok(ListAnswer {
+            status: response.status.as_u16(),
+            content_type: response.content_type,
+            body: response.body,
+        })
     }
 
     async fn pull_image(&self, request: &PullRequest) -> Result<(), DeviceError> {
