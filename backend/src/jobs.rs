@@ -2,12 +2,10 @@
 //! minutes), survives the browser closing, and ends only after a re-list has decided what is
 //! true. A timeout or 5xx means "outcome unknown", never "failed", and a pull is never retried.
 
-use std::collections::HashMap;
-use std::sync::Arc;
+mod in_flight;
+mod verdict;
 
-use lem_client::{ImageList, PullRequest, Scalar};
-use shared::api::{AuditAction, ErrorCode, ErrorDetail, ImportRequest, Job, JobStage, JobState};
-use tokio::sync::Mutex;
+use std::sync::Arc;
 
 use crate::audit::{self, AuditEvent};
 use crate::auth::RequestContext;
@@ -15,14 +13,16 @@ use crate::clock::Clock;
 use crate::db::{Db, JobUpdate};
 use crate::devices::Device;
 use crate::error::ApiError;
-
-type JobKey = (String, ImportRequest);
+use in_flight::{InFlight, Registration};
+use lem_client::{ImageList, PullRequest, Scalar};
+use shared::api::{AuditAction, ErrorCode, ErrorDetail, ImportRequest, Job, JobStage, JobState};
+use verdict::{Verdict, verify};
 
 /// Starts and tracks import jobs.
 pub struct JobRunner {
     db: Db,
     clock: Arc<dyn Clock>,
-    in_flight: Mutex<HashMap<JobKey, i64>>,
+    in_flight: InFlight,
 }
 
 impl std::fmt::Debug for JobRunner {
@@ -42,23 +42,17 @@ pub fn listed_digest(list: &ImageList, name: &str, tag: &str) -> Option<String> 
         })
 }
 
-enum Verdict {
-    Succeeded(Option<String>),
-    Failed(ErrorDetail),
-    Unknown(ErrorDetail),
-}
-
 impl JobRunner {
     /// A runner writing to `db`.
     pub fn new(db: Db, clock: Arc<dyn Clock>) -> Self {
         Self {
             db,
             clock,
-            in_flight: Mutex::new(HashMap::new()),
+            in_flight: InFlight::default(),
         }
     }
 
-    /// Starts an import, or returns the identical one already in flight (`true`).
+    /// Starts an import, or returns the identical one still queued or running (`true`).
     pub async fn start(
         self: &Arc<Self>,
         device: Arc<Device>,
@@ -70,6 +64,7 @@ impl JobRunner {
         let mut in_flight = self.in_flight.lock().await;
         if let Some(&id) = in_flight.get(&key)
             && let Some(job) = self.db.job(id).await?
+            && matches!(job.state, JobState::Queued | JobState::Running)
         {
             return Ok((job, true));
         }
@@ -82,9 +77,10 @@ impl JobRunner {
                 self.clock.now_ms(),
             )
             .await?;
-        in_flight.insert(key.clone(), job.id);
+        // From here on the entry goes with the registration, whatever happens.
+        let registration = self.in_flight.register(&mut in_flight, key, job.id);
         drop(in_flight);
-        audit::record(
+        let audited = audit::record(
             &self.db,
             self.clock.as_ref(),
             &context,
@@ -96,15 +92,45 @@ impl JobRunner {
                 outcome: format!("job {}", job.id),
             },
         )
-        .await?;
+        .await;
+        if let Err(error) = audited {
+            // Never started: say so rather than leave it queued for ever.
+            let detail = ErrorDetail::new(
+                ErrorCode::Internal,
+                "The import was not started: the audit trail could not be written.",
+            );
+            self.finish(job.id, JobState::Failed, None, Some(detail))
+                .await;
+            return Err(error);
+        }
         let runner = Arc::clone(self);
         let job_id = job.id;
         let actor = actor.to_owned();
         tokio::spawn(async move {
-            runner.run(job_id, device, request, &actor, &context).await;
-            runner.in_flight.lock().await.remove(&key);
+            runner
+                .run(job_id, device, request, &actor, &context, registration)
+                .await;
         });
         Ok((job, false))
+    }
+
+    /// Saves a job's final state.
+    async fn finish(
+        &self,
+        id: i64,
+        state: JobState,
+        result_digest: Option<String>,
+        error: Option<ErrorDetail>,
+    ) {
+        let update = JobUpdate {
+            state,
+            stage: None,
+            finished_at_ms: Some(self.clock.now_ms()),
+            overwrote_digest: None,
+            result_digest,
+            error,
+        };
+        self.update(id, update).await;
     }
 
     async fn update(&self, id: i64, update: JobUpdate) {
@@ -131,6 +157,7 @@ impl JobRunner {
         request: ImportRequest,
         actor: &str,
         context: &RequestContext,
+        registration: Registration,
     ) {
         let _slot = device.import_slots.clone().acquire_owned().await;
         let before = device
@@ -159,9 +186,7 @@ impl JobRunner {
             Self::progress(JobState::Running, Some(JobStage::Verifying)),
         )
         .await;
-        let verdict = self
-            .verify(&device, &request, result, before.as_deref())
-            .await;
+        let verdict = verify(&device, &request, result, before.as_deref()).await;
         let (state, result_digest, error, outcome) = match verdict {
             Verdict::Succeeded(digest) => (
                 JobState::Succeeded,
@@ -182,18 +207,10 @@ impl JobRunner {
                 format!("unknown: {}", e.message),
             ),
         };
-        self.update(
-            id,
-            JobUpdate {
-                state,
-                stage: None,
-                finished_at_ms: Some(self.clock.now_ms()),
-                overwrote_digest: None,
-                result_digest,
-                error,
-            },
-        )
-        .await;
+        // Gone from the in-flight map before the job reads as finished: a repeat import from
+        // then on starts a new job instead of getting this one back.
+        registration.release().await;
+        self.finish(id, state, result_digest, error).await;
         audit::record_outcome(
             &self.db,
             self.clock.as_ref(),
@@ -208,56 +225,6 @@ impl JobRunner {
         )
         .await;
     }
-
-    /// Re-lists the device to decide what happened.
-    async fn verify(
-        &self,
-        device: &Device,
-        request: &ImportRequest,
-        result: Result<(), ApiError>,
-        before: Option<&str>,
-    ) -> Verdict {
-        let definite_failure = match &result {
-            Ok(()) => None,
-            Err(ApiError::Device { error, .. }) if error.outcome_unknown() => None,
-            Err(e) => Some(e.to_parts().1),
-        };
-        if let Some(detail) = definite_failure {
-            return Verdict::Failed(detail);
-        }
-        let after = match device.list().await {
-            Ok(list) => listed_digest(&list, &request.internal_name, &request.internal_tag),
-            Err(e) => {
-                let why = e.to_parts().1.message;
-                return Verdict::Unknown(ErrorDetail::new(
-                    ErrorCode::DeviceError,
-                    format!(
-                        "The pull's outcome could not be checked: re-listing the device failed. {why}"
-                    ),
-                ));
-            }
-        };
-        match (&result, after) {
-            (Ok(()), Some(digest)) => Verdict::Succeeded(Some(digest)),
-            (Ok(()), None) => Verdict::Unknown(ErrorDetail::new(
-                ErrorCode::DeviceError,
-                "The device reported success, but the image is not in its list.",
-            )),
-            (Err(_), Some(digest)) if before != Some(digest.as_str()) => {
-                Verdict::Succeeded(Some(digest))
-            }
-            (Err(e), _) => {
-                let detail = e.to_parts().1;
-                Verdict::Unknown(ErrorDetail {
-                    message: format!(
-                        "{} The image is not (newly) listed on the device, so it is unknown whether the pull ran; check the list before trying again.",
-                        detail.message
-                    ),
-                    ..detail
-                })
-            }
-        }
-    }
 }
 
 /// `source → target` for logs and the audit trail.
@@ -271,3 +238,6 @@ pub fn describe(request: &ImportRequest) -> String {
         request.internal_tag
     )
 }
+
+#[cfg(test)]
+mod tests;

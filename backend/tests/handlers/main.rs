@@ -13,6 +13,7 @@ mod devices;
 mod docs;
 mod first_admin;
 mod harness;
+mod import_jobs;
 mod imports;
 mod serving;
 mod sessions;
