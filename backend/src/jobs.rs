@@ -16,7 +16,7 @@ use crate::error::ApiError;
 use in_flight::{InFlight, Registration};
 use lem_client::{ImageList, PullRequest, Scalar};
 use shared::api::{AuditAction, ErrorCode, ErrorDetail, ImportRequest, Job, JobStage, JobState};
-use verdict::{Verdict, verify};
+use verdict::{Before, Verdict, verify};
 
 /// Starts and tracks import jobs.
 pub struct JobRunner {
@@ -160,15 +160,19 @@ impl JobRunner {
         registration: Registration,
     ) {
         let _slot = device.import_slots.clone().acquire_owned().await;
-        let before = device
-            .list()
-            .await
-            .ok()
-            .and_then(|l| listed_digest(&l, &request.internal_name, &request.internal_tag));
+        let before = match device.list().await {
+            Ok(list) => listed_digest(&list, &request.internal_name, &request.internal_tag)
+                .map_or(Before::Absent, Before::Listed),
+            Err(_) => Before::Unknown,
+        };
+        let overwrote_digest = match &before {
+            Before::Listed(digest) => Some(digest.clone()),
+            Before::Unknown | Before::Absent => None,
+        };
         self.update(
             id,
             JobUpdate {
-                overwrote_digest: before.clone(),
+                overwrote_digest,
                 ..Self::progress(JobState::Running, Some(JobStage::Pulling))
             },
         )
@@ -186,7 +190,7 @@ impl JobRunner {
             Self::progress(JobState::Running, Some(JobStage::Verifying)),
         )
         .await;
-        let verdict = verify(&device, &request, result, before.as_deref()).await;
+        let verdict = verify(&device, &request, result, &before).await;
         let (state, result_digest, error, outcome) = match verdict {
             Verdict::Succeeded(digest) => (
                 JobState::Succeeded,

@@ -1,11 +1,23 @@
 //! Deciding an import's outcome: what the device listed before the pull, what the pull
-//! answered and what a re-list shows.
+//! answered and what a re-list shows. An ambiguous answer (timeout, 5xx) is only a success when
+//! the re-list shows an image that cannot be the old one.
 
 use shared::api::{ErrorCode, ErrorDetail, ImportRequest};
 
 use super::listed_digest;
 use crate::devices::Device;
 use crate::error::ApiError;
+
+/// What the device listed for the target before the pull.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Before {
+    /// The list could not be read: an image listed afterwards may be the old one.
+    Unknown,
+    /// Not listed.
+    Absent,
+    /// Listed with this digest (the pull overwrites it).
+    Listed(String),
+}
 
 /// How an import ended.
 pub(super) enum Verdict {
@@ -22,7 +34,7 @@ pub(super) async fn verify(
     device: &Device,
     request: &ImportRequest,
     result: Result<(), ApiError>,
-    before: Option<&str>,
+    before: &Before,
 ) -> Verdict {
     let definite_failure = match &result {
         Ok(()) => None,
@@ -50,7 +62,17 @@ pub(super) async fn verify(
             ErrorCode::DeviceError,
             "The device reported success, but the image is not in its list.",
         )),
-        (Err(_), Some(digest)) if before != Some(digest.as_str()) => {
+        (Err(e), Some(_)) if *before == Before::Unknown => {
+            let detail = e.to_parts().1;
+            Verdict::Unknown(ErrorDetail {
+                message: format!(
+                    "{} The image is listed, but the panel could not tell whether it is the new one: the device's list could not be read before the pull. Compare its digest with the source before relying on it.",
+                    detail.message
+                ),
+                ..detail
+            })
+        }
+        (Err(_), Some(digest)) if *before != Before::Listed(digest.clone()) => {
             Verdict::Succeeded(Some(digest))
         }
         (Err(e), _) => {
