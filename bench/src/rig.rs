@@ -113,6 +113,12 @@ impl Sim {
             .map(drop)
     }
 
+    /// Makes the device's next list answer differ from the last one (one timestamp moves
+    /// by a millisecond), so the panel cannot reuse its translation.
+    pub async fn touch(&mut self) -> Result<()> {
+        self.proc.command("touch").await.map(drop)
+    }
+
     /// Replaces the rows (0 = fixture).
     pub async fn set_rows(&mut self, rows: usize) -> Result<()> {
         self.proc.command(&format!("rows {rows}")).await.map(drop)

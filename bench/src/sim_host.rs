@@ -11,6 +11,8 @@
 //! reset               -> "ok"          (zero the counters)
 //! latency-us N        -> "ok"          (added before handling and again before answering)
 //! rows N              -> "ok"          (N synthetic rows; 0 = the built-in fixture)
+//! touch               -> "ok"          (the same rows, the first one a millisecond newer: a
+//!                                       different answer, for uncached measurements)
 //! pull-speed N        -> "ok"          (bytes per second; 0 = instant)
 //! ```
 //! End of input stops the simulator.
@@ -68,6 +70,7 @@ pub fn run(args: &SimHostArgs) -> Result<()> {
             out.flush()?;
         }
         // Commands are rare and tiny: a blocking reader thread is simplest.
+        let mut rows = rows_for(args.rows);
         let control = tokio::task::spawn_blocking(move || -> Result<()> {
             let stdin = std::io::stdin();
             for line in stdin.lock().lines() {
@@ -99,7 +102,16 @@ pub fn run(args: &SimHostArgs) -> Result<()> {
                         "ok".to_owned()
                     }
                     (Some("rows"), Some(Ok(n))) => {
-                        state.set_rows(rows_for(usize::try_from(n)?));
+                        rows = rows_for(usize::try_from(n)?);
+                        state.set_rows(rows.clone());
+                        "ok".to_owned()
+                    }
+                    (Some("touch"), _) => {
+                        if let Some(first) = rows.first_mut() {
+                            let newer = first["timestamp"].as_i64().unwrap_or_default() + 1;
+                            first["timestamp"] = newer.into();
+                        }
+                        state.set_rows(rows.clone());
                         "ok".to_owned()
                     }
                     (Some("pull-speed"), Some(Ok(speed))) => {
