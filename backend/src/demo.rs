@@ -10,7 +10,44 @@ use shared::api::{AuthMode, Role, TlsMode};
 use crate::auth::password;
 use crate::cli::Cli;
 use crate::config::{DeviceSettings, DeviceTimeouts};
+use crate::db::{Db, UserChange};
 use crate::startup::{self, StartupError};
+
+/// The simulated device's id.
+const DEVICE_ID: &str = "demo";
+
+/// Gives the demo users `admin`, `operator` and `viewer` fresh passwords (returned, to print)
+/// and their role of the same name on `device`, creating them or resetting them when the
+/// database already has them (`--demo --database existing.db`): the printed passwords must work.
+pub async fn demo_users(
+    db: &Db,
+    device: &str,
+    now_ms: i64,
+) -> Result<Vec<(Role, String)>, StartupError> {
+    let mut logins = Vec::new();
+    for role in [Role::Admin, Role::Operator, Role::Viewer] {
+        let pass = password::generate();
+        let hash = password::hash(pass.clone())
+            .await
+            .map_err(|e| StartupError::Other(e.to_string()))?;
+        let name = role.as_str().to_owned();
+        let created = db
+            .create_user(name.clone(), hash.clone(), role, false, now_ms)
+            .await?;
+        if !created {
+            // Ends the user's old sessions too.
+            db.set_password(name.clone(), hash, false, None).await?;
+            let change = UserChange {
+                role: Some(role),
+                enabled: Some(true),
+            };
+            db.update_user(name.clone(), change).await?;
+            db.set_device_role(name, device.to_owned(), None).await?;
+        }
+        logins.push((role, pass));
+    }
+    Ok(logins)
+}
 
 /// Runs the demo until Ctrl-C / SIGTERM.
 pub async fn run(cli: &Cli) -> Result<(), StartupError> {
@@ -24,7 +61,7 @@ pub async fn run(cli: &Cli) -> Result<(), StartupError> {
         config.database = temp.join("demo.db");
     }
     config.devices = vec![DeviceSettings {
-        id: "demo".into(),
+        id: DEVICE_ID.into(),
         name: Some("Demo device (simulated)".into()),
         url: sim.url(),
         token: Some(SecretString::from(token)),
@@ -41,24 +78,7 @@ pub async fn run(cli: &Cli) -> Result<(), StartupError> {
     config.validate()?;
     let listen = config.listen;
     let state = startup::build_state(config, std::path::Path::new("."))?;
-    let mut logins = Vec::new();
-    for role in [Role::Admin, Role::Operator, Role::Viewer] {
-        let pass = password::generate();
-        let hash = password::hash(pass.clone())
-            .await
-            .map_err(|e| StartupError::Other(e.to_string()))?;
-        state
-            .db
-            .create_user(
-                role.as_str().to_owned(),
-                hash,
-                role,
-                false,
-                state.clock.now_ms(),
-            )
-            .await?;
-        logins.push((role, pass));
-    }
+    let logins = demo_users(&state.db, DEVICE_ID, state.clock.now_ms()).await?;
     let app = crate::Application::bind(state.clone(), listen)
         .await
         .map_err(|e| {
@@ -100,4 +120,54 @@ pub async fn run(cli: &Cli) -> Result<(), StartupError> {
         let _ = std::fs::remove_dir_all(&temp);
     }
     result.map_err(|e| StartupError::Other(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn demo_users_already_in_the_database_get_the_printed_passwords_and_their_roles_back() {
+        let db = Db::in_memory().expect("db");
+        let old = password::hash("an old password".into())
+            .await
+            .expect("hash");
+        for name in ["admin", "operator"] {
+            assert!(
+                db.create_user(name.into(), old.clone(), Role::Viewer, true, 1)
+                    .await
+                    .expect("user")
+            );
+        }
+        let change = UserChange {
+            role: None,
+            enabled: Some(false),
+        };
+        db.update_user("admin".into(), change)
+            .await
+            .expect("disable");
+        db.set_device_role("operator".into(), "demo".into(), Some(Role::Viewer))
+            .await
+            .expect("override");
+
+        let logins = demo_users(&db, "demo", 2).await.expect("demo users");
+
+        assert_eq!(logins.len(), 3);
+        for (role, pass) in logins {
+            let user = db
+                .user(role.as_str().into())
+                .await
+                .expect("db")
+                .expect("user");
+            let works = password::verify(Some(user.password_hash), pass)
+                .await
+                .expect("verify");
+            assert!(works, "{}: the printed password works", role.as_str());
+            assert_eq!(user.summary.role, role);
+            assert!(user.summary.enabled, "{}", role.as_str());
+            assert!(!user.summary.must_change_password, "{}", role.as_str());
+            let overrides = db.device_roles(role.as_str().into()).await.expect("roles");
+            assert!(overrides.is_empty(), "{}: {overrides:?}", role.as_str());
+        }
+    }
 }
