@@ -208,6 +208,20 @@ impl DeviceSettings {
         {
             return bad("the token is empty".into());
         }
+        let defaults = DeviceTimeouts::default();
+        for (key, value, default) in [
+            ("connect", self.timeouts.connect, defaults.connect),
+            ("list", self.timeouts.list, defaults.list),
+            ("info", self.timeouts.info, defaults.info),
+            ("delete", self.timeouts.delete, defaults.delete),
+            ("pull", self.timeouts.pull, defaults.pull),
+        ] {
+            if value == 0 {
+                return bad(format!(
+                    "timeouts.{key} = 0 would fail every call at once; set it to a number of seconds above 0 (the default is {default}) or leave it out"
+                ));
+            }
+        }
         match self.tls {
             TlsMode::Pin if self.sha256.as_deref().and_then(parse_fingerprint).is_none() => bad(
                 "tls = \"pin\" needs sha256 = \"<64 hex digits, colons optional>\" (openssl x509 -noout -fingerprint -sha256)".into(),

@@ -111,6 +111,24 @@ fn mistakes_get_messages_that_say_what_to_fix() {
 }
 
 #[test]
+fn a_zero_device_timeout_is_refused_with_the_key_and_a_usable_value_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for key in ["connect", "list", "info", "delete", "pull"] {
+        let text = device_toml(&format!("token = \"t\"\n[devices.timeouts]\n{key} = 0"));
+        let file = write(dir.path(), "zero.toml", &text);
+        let err = Config::load(Some(&file), |_| None)
+            .expect_err(key)
+            .to_string();
+        assert!(err.contains("edge-1"), "{err}");
+        assert!(err.contains(&format!("timeouts.{key} = 0")), "{err}");
+        assert!(err.contains("above 0"), "{err}");
+    }
+    let text = device_toml("token = \"t\"\n[devices.timeouts]\nconnect = 1\nlist = 1");
+    let file = write(dir.path(), "one.toml", &text);
+    Config::load(Some(&file), |_| None).expect("1 s is allowed");
+}
+
+#[test]
 fn every_key_in_the_table_is_accepted_by_the_file_format() {
     // A file setting every documented top-level key parses (keys the structs do not know fail).
     let text = r#"
