@@ -8,7 +8,9 @@ use lem_panel_tests::browser::{Window, tid};
 use lem_panel_tests::{D1, D512, Fault, FaultKind, TestApp, row};
 use lem_sim::Op;
 
-use super::{app, row_refs, row_sel, run, test_name};
+use super::{
+    app, close_delete_dialog, delete_row, device_deletes, row_refs, row_sel, run, test_name,
+};
 
 /// A device answer of `status` with `content_type` and `body`, every time.
 fn raw(status: u16, content_type: &str, body: &str) -> Fault {
@@ -84,15 +86,7 @@ async fn bc23_a_device_refusing_a_delete_with_403_says_the_token_lacks_permissio
     run(test_name!(), &app, Window::DESKTOP, async |b| {
         b.login("admin").await?;
         b.wait_count(&tid("image-row"), 1).await?;
-        b.click(&format!(
-            "{} {}",
-            row_sel("line1/hmi:1.4.0"),
-            tid("row-delete")
-        ))
-        .await?;
-        b.fill(&tid("delete-confirm-input"), "line1/hmi:1.4.0")
-            .await?;
-        b.click(&tid("delete-confirm")).await?;
+        delete_row(b, "line1/hmi:1.4.0").await?;
         let said = b
             .wait_for_text(&tid("delete-dialog"), "token lacks permission")
             .await?;
@@ -104,11 +98,7 @@ async fn bc23_a_device_refusing_a_delete_with_403_says_the_token_lacks_permissio
         let (session, _) = b.fetch("GET", "api/v1/session", None).await?;
         assert_eq!(session, 200, "the browser session is untouched");
         assert_eq!(app.device().calls(Op::Delete), 1, "one attempt, no retry");
-        b.click(&format!(
-            "{} button[aria-label=\"Close\"]",
-            tid("delete-dialog")
-        ))
-        .await?;
+        close_delete_dialog(b).await?;
         b.wait_count(&tid("image-row"), 1).await?;
         Ok(())
     })
@@ -128,35 +118,12 @@ async fn bc15_deleting_a_sha512_row_in_the_browser_sends_its_digest_unchanged() 
     run(test_name!(), &app, Window::DESKTOP, async |b| {
         b.login("admin").await?;
         b.wait_count(&tid("image-row"), 2).await?;
-        b.click(&format!(
-            "{} {}",
-            row_sel("line1/hmi:2.0.0"),
-            tid("row-delete")
-        ))
-        .await?;
-        b.fill(&tid("delete-confirm-input"), "line1/hmi:2.0.0")
-            .await?;
-        b.click(&tid("delete-confirm")).await?;
+        delete_row(b, "line1/hmi:2.0.0").await?;
         b.wait_for_text(&tid("delete-result"), "Removed").await?;
-        b.click(&format!(
-            "{} button[aria-label=\"Close\"]",
-            tid("delete-dialog")
-        ))
-        .await?;
+        close_delete_dialog(b).await?;
         b.wait_count(&tid("image-row"), 1).await?;
         assert_eq!(row_refs(b).await?, ["line1/hmi:1.4.0"]);
-        let deletes: Vec<(String, String)> = app
-            .device()
-            .requests()
-            .into_iter()
-            .filter(|r| r.op == Some(Op::Delete))
-            .map(|r| {
-                (
-                    r.query_values("name").join(","),
-                    r.query_values("digest").join(","),
-                )
-            })
-            .collect();
+        let deletes = device_deletes(&app);
         assert_eq!(deletes, [("line1/hmi".to_owned(), D512.to_owned())]);
         Ok(())
     })
@@ -241,18 +208,7 @@ async fn a_multi_select_delete_of_two_tags_sharing_a_digest_sends_that_digest_on
         b.click(&tid("delete-confirm")).await?;
         b.wait_count(&format!("{} li.result", tid("delete-result")), 2)
             .await?;
-        let mut sent: Vec<(String, String)> = app
-            .device()
-            .requests()
-            .into_iter()
-            .filter(|r| r.op == Some(Op::Delete))
-            .map(|r| {
-                (
-                    r.query_values("name").join(","),
-                    r.query_values("digest").join(","),
-                )
-            })
-            .collect();
+        let mut sent = device_deletes(&app);
         sent.sort();
         assert_eq!(
             sent,
@@ -262,11 +218,7 @@ async fn a_multi_select_delete_of_two_tags_sharing_a_digest_sends_that_digest_on
             ],
             "one delete per digest"
         );
-        b.click(&format!(
-            "{} button[aria-label=\"Close\"]",
-            tid("delete-dialog")
-        ))
-        .await?;
+        close_delete_dialog(b).await?;
         b.wait_count(&tid("image-row"), 1).await?;
         assert_eq!(row_refs(b).await?, ["line2/hmi:1.4.0"]);
         Ok(())

@@ -7,22 +7,7 @@ use lem_panel_tests::{D1, D2, Fault, FaultKind, TestApp, row, row_with};
 use lem_sim::Op;
 use serde_json::{Value, json};
 
-use super::{app, row_refs, row_sel, run, test_name};
-
-/// (name, digest) of every delete request the device received, oldest first.
-fn device_deletes(app: &TestApp) -> Vec<(String, String)> {
-    app.device()
-        .requests()
-        .into_iter()
-        .filter(|r| r.op == Some(Op::Delete))
-        .map(|r| {
-            (
-                r.query_values("name").join(","),
-                r.query_values("digest").join(","),
-            )
-        })
-        .collect()
-}
+use super::{app, close_delete_dialog, device_deletes, row_refs, row_sel, run, test_name};
 
 /// BC-01's device list.
 fn bc01_rows() -> Vec<Value> {
@@ -97,11 +82,7 @@ async fn bc01_deleting_a_digest_shared_by_two_tags_lists_both_and_sends_one_dele
                 .await?,
             ["ok"]
         );
-        b.click(&format!(
-            "{} button[aria-label=\"Close\"]",
-            tid("delete-dialog")
-        ))
-        .await?;
+        close_delete_dialog(b).await?;
         b.wait_count(&tid("image-row"), 2).await?;
         let mut left = row_refs(b).await?;
         left.sort();
@@ -183,11 +164,7 @@ async fn deleting_two_selected_rows_of_different_digests_reports_each_outcome() 
             "{results:?}"
         );
 
-        b.click(&format!(
-            "{} button[aria-label=\"Close\"]",
-            tid("delete-dialog")
-        ))
-        .await?;
+        close_delete_dialog(b).await?;
         b.wait_count(&tid("image-row"), 3).await?;
         let still = if failed_name == "line1/hmi" {
             "line1/hmi:1.3.9"
@@ -249,11 +226,7 @@ async fn bc10_tag_routes_with_dots_open_and_reload_and_deleting_tools_cfg_index_
             .await?;
         b.click(&tid("delete-confirm")).await?;
         b.wait_for_text(&tid("delete-result"), "Removed").await?;
-        b.click(&format!(
-            "{} button[aria-label=\"Close\"]",
-            tid("delete-dialog")
-        ))
-        .await?;
+        close_delete_dialog(b).await?;
         // Back to the repository, which keeps its other tag.
         b.wait_for_path("/images/tools/cfg").await?;
         b.wait_count(&tid("image-row"), 1).await?;
@@ -304,11 +277,7 @@ async fn bc19_after_deleting_d2_in_the_browser_the_remaining_row_keeps_d1() {
             .await?;
         b.click(&tid("delete-confirm")).await?;
         b.wait_for_text(&tid("delete-result"), "Removed").await?;
-        b.click(&format!(
-            "{} button[aria-label=\"Close\"]",
-            tid("delete-dialog")
-        ))
-        .await?;
+        close_delete_dialog(b).await?;
         b.wait_count(&tid("image-row"), 1).await?;
         assert_eq!(
             b.attrs(&format!("{} .digest-cell code", tid("image-row")), "title")

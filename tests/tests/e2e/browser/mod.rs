@@ -72,3 +72,40 @@ pub async fn row_refs(b: &Browser) -> Result<Vec<String>, browser::Failure> {
 pub fn row_sel(reference: &str) -> String {
     format!("[data-testid=\"image-row\"][data-ref=\"{reference}\"]")
 }
+
+/// (name, digest) of every delete request the device received, oldest first.
+pub fn device_deletes(app: &TestApp) -> Vec<(String, String)> {
+    app.device()
+        .requests()
+        .into_iter()
+        .filter(|r| r.op == Some(lem_sim::Op::Delete))
+        .map(|r| {
+            (
+                r.query_values("name").join(","),
+                r.query_values("digest").join(","),
+            )
+        })
+        .collect()
+}
+
+/// Opens the delete dialog of the row `reference`, types the confirmation and confirms.
+pub async fn delete_row(b: &Browser, reference: &str) -> Outcome {
+    b.click(&format!(
+        "{} {}",
+        row_sel(reference),
+        browser::tid("row-delete")
+    ))
+    .await?;
+    b.fill(&browser::tid("delete-confirm-input"), reference)
+        .await?;
+    b.click(&browser::tid("delete-confirm")).await
+}
+
+/// Closes the delete dialog with its close button.
+pub async fn close_delete_dialog(b: &Browser) -> Outcome {
+    b.click(&format!(
+        "{} button[aria-label=\"Close\"]",
+        browser::tid("delete-dialog")
+    ))
+    .await
+}
