@@ -14,3 +14,4 @@ mod single_attempt;
 mod timeouts;
 mod tls;
 mod tls_chain;
+mod tls_signature;
