@@ -29,6 +29,9 @@ pub struct Device {
     metrics: Arc<Metrics>,
     /// The last list answer and its translation (see [`Device::list_translated`]).
     last_list: Mutex<Option<Arc<TranslatedList>>>,
+    /// Held while a new answer is parsed and translated, so that concurrent lists of the same
+    /// new answer translate it once instead of each holding a parsed copy at the same time.
+    translating: tokio::sync::Mutex<()>,
 }
 
 /// A device list answer translated into the API's rows, already serialised.
@@ -57,10 +60,11 @@ impl TranslatedList {
     }
 }
 
-/// What one list call found: the answer seen last time, or a new one to translate.
-enum ListFound {
+/// What one list call found: the answer seen last time, or a new one to translate (with the
+/// right to translate it).
+enum ListFound<'a> {
     Same(Arc<TranslatedList>),
-    New(Bytes, ImageList),
+    New(Bytes, ImageList, tokio::sync::MutexGuard<'a, ()>),
 }
 
 impl std::fmt::Debug for Device {
@@ -136,19 +140,27 @@ impl Device {
     /// reused: it depends on nothing but those bytes, and parsing, checking every row and
     /// writing the JSON again was most of the panel's work for a large list (`./x bench`).
     pub async fn list_translated(&self) -> Result<Arc<TranslatedList>, ApiError> {
-        let last = self.last_list().clone();
         let found = self
             .run(Operation::List, async {
                 let answer = self.api.list_answer().await?;
-                match last {
-                    Some(last) if last.device_body == answer.body() => Ok(ListFound::Same(last)),
-                    _ => Ok(ListFound::New(answer.body().clone(), answer.parse()?)),
+                if let Some(last) = self.translation_of(answer.body()) {
+                    return Ok(ListFound::Same(last));
                 }
+                // Parsing inside the device call keeps a malformed answer in the call's metrics.
+                let translating = self.translating.lock().await;
+                if let Some(last) = self.translation_of(answer.body()) {
+                    return Ok(ListFound::Same(last));
+                }
+                Ok(ListFound::New(
+                    answer.body().clone(),
+                    answer.parse()?,
+                    translating,
+                ))
             })
             .await?;
-        let (device_body, list) = match found {
+        let (device_body, list, _translating) = match found {
             ListFound::Same(last) => return Ok(last),
-            ListFound::New(body, list) => (body, list),
+            ListFound::New(body, list, guard) => (body, list, guard),
         };
         let (images, skipped_entries) = crate::translate::translate(list);
         let translated = Arc::new(
@@ -157,6 +169,14 @@ impl Device {
         );
         *self.last_list() = Some(translated.clone());
         Ok(translated)
+    }
+
+    /// The translation made for exactly these answer bytes, if it is the last one.
+    fn translation_of(&self, body: &[u8]) -> Option<Arc<TranslatedList>> {
+        self.last_list()
+            .as_ref()
+            .filter(|last| last.device_body == body)
+            .cloned()
     }
 
     fn last_list(&self) -> std::sync::MutexGuard<'_, Option<Arc<TranslatedList>>> {
@@ -227,6 +247,7 @@ impl Devices {
                     import_slots: Arc::new(Semaphore::new(config.limits.import_concurrency)),
                     metrics: metrics.clone(),
                     last_list: Mutex::new(None),
+                    translating: tokio::sync::Mutex::new(()),
                 })
             })
             .collect();
