@@ -11,8 +11,9 @@ pub const MAX_NAME_LEN: usize = 255;
 /// Longest tag the distribution spec allows.
 pub const MAX_TAG_LEN: usize = 128;
 
-/// Why a value was refused. `Display` gives a sentence fragment a person can act on; callers
-/// prefix it with the field's label ("Internal tag …").
+/// Why a value was refused. `Display` gives a sentence fragment a person can act on, always a
+/// predicate ("must …", "is …", "has …", "contains …", "may …"): callers prefix it with the
+/// field's label ("Internal tag must not be empty"), so a test holds every message to that.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Invalid {
     /// The value is empty.
@@ -120,7 +121,7 @@ fn validate_path_component(component: &str) -> Result<(), Invalid> {
     };
     if !first.is_ascii_alphanumeric() || !last.is_ascii_alphanumeric() {
         return Err(Invalid::Shape(
-            "each '/'-separated part must start and end with a letter or digit",
+            "must start and end each '/'-separated part with a letter or digit",
         ));
     }
     // Runs of separators between alphanumerics: '.', '_', '__' or any number of '-'.
@@ -138,7 +139,7 @@ fn validate_path_component(component: &str) -> Result<(), Invalid> {
         let ok = matches!(run, "." | "_" | "__") || run.bytes().all(|b| b == b'-');
         if !ok {
             return Err(Invalid::Shape(
-                "letters and digits may only be joined by '.', '_', '__' or dashes (no '..', '___' or mixed runs)",
+                "may join letters and digits only by '.', '_', '__' or dashes (no '..', '___' or mixed runs)",
             ));
         }
     }
@@ -196,9 +197,9 @@ pub fn validate_digest(digest: &str) -> Result<(), Invalid> {
     };
     if hex.len() != expected {
         return Err(Invalid::Shape(if expected == 64 {
-            "a sha256 digest has exactly 64 hex characters after 'sha256:'"
+            "must have exactly 64 hex characters after 'sha256:'"
         } else {
-            "a sha512 digest has exactly 128 hex characters after 'sha512:'"
+            "must have exactly 128 hex characters after 'sha512:'"
         }));
     }
     if !hex
@@ -206,7 +207,7 @@ pub fn validate_digest(digest: &str) -> Result<(), Invalid> {
         .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     {
         return Err(Invalid::Shape(
-            "the hex part must use only 0-9 and lowercase a-f",
+            "must use only 0-9 and lowercase a-f after the algorithm",
         ));
     }
     Ok(())
@@ -301,7 +302,7 @@ pub fn normalize_registry_host(input: &str) -> Result<Normalized, Invalid> {
     }
     if let Some(v6) = name.strip_prefix('[') {
         let inner = v6.strip_suffix(']').ok_or(Invalid::Shape(
-            "an IPv6 address must be written in brackets, like [fd00::5]:5000",
+            "must have an IPv6 address written in brackets, like [fd00::5]:5000",
         ))?;
         validate_ipv6(inner)?;
     } else {
@@ -326,15 +327,17 @@ fn split_host_port(host: &str) -> Result<(&str, Option<&str>), Invalid> {
             Some(end) => match host[end + 1..].strip_prefix(':') {
                 Some(port) => Ok((&host[..=end], Some(port))),
                 None => Err(Invalid::Shape(
-                    "after an IPv6 address in brackets only ':port' may follow",
+                    "may have only ':port' after an IPv6 address in brackets",
                 )),
             },
-            None => Err(Invalid::Shape("an IPv6 address is missing its closing ']'")),
+            None => Err(Invalid::Shape(
+                "is missing the closing ']' of its IPv6 address",
+            )),
         };
     }
     match host.split_once(':') {
         Some((_, port)) if port.contains(':') => Err(Invalid::Shape(
-            "an IPv6 address must be written in brackets, like [fd00::5]:5000",
+            "must have an IPv6 address written in brackets, like [fd00::5]:5000",
         )),
         Some((name, port)) => Ok((name, Some(port))),
         None => Ok((host, None)),
@@ -344,7 +347,7 @@ fn split_host_port(host: &str) -> Result<(&str, Option<&str>), Invalid> {
 fn validate_port(port: &str) -> Result<(), Invalid> {
     match port.parse::<u16>() {
         Ok(p) if p > 0 && port.bytes().all(|b| b.is_ascii_digit()) => Ok(()),
-        _ => Err(Invalid::Shape("the port must be a number from 1 to 65535")),
+        _ => Err(Invalid::Shape("must have a port number from 1 to 65535")),
     }
 }
 
@@ -363,7 +366,7 @@ fn validate_ipv6(inner: &str) -> Result<(), Invalid> {
 
 fn validate_dns_name_or_ipv4(name: &str) -> Result<(), Invalid> {
     if name.is_empty() {
-        return Err(Invalid::Shape("the host name is missing before ':port'"));
+        return Err(Invalid::Shape("is missing the host name before ':port'"));
     }
     for (position, ch) in name.chars().enumerate() {
         if !(ch.is_ascii_alphanumeric() || ch == '-' || ch == '.') {
@@ -377,12 +380,12 @@ fn validate_dns_name_or_ipv4(name: &str) -> Result<(), Invalid> {
     for label in name.split('.') {
         if label.is_empty() || label.len() > 63 {
             return Err(Invalid::Shape(
-                "each dot-separated part of the host name must be 1 to 63 characters",
+                "must have 1 to 63 characters in each dot-separated part of the host name",
             ));
         }
         if label.starts_with('-') || label.ends_with('-') {
             return Err(Invalid::Shape(
-                "a host name part must not start or end with '-'",
+                "must not have a host name part that starts or ends with '-'",
             ));
         }
     }

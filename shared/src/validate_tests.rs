@@ -155,6 +155,66 @@ fn messages_say_what_is_wrong_in_words() {
     assert!(e.to_string().contains("U+0007"), "{e}");
 }
 
+/// Every message reads after a field label ("Registry …", "Invalid digest: it …").
+fn reads_after_a_label(message: &str) -> bool {
+    ["must ", "is ", "has ", "contains ", "may "]
+        .iter()
+        .any(|verb| message.starts_with(verb))
+}
+
+/// Every validator's refusal of `s`, as text.
+fn refusals(s: &str) -> Vec<String> {
+    [
+        validate_repository_name(s).err(),
+        validate_listed_name(s).err(),
+        validate_tag(s).err(),
+        validate_digest(s).err(),
+        normalize_registry_host(s).err(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|e| e.to_string())
+    .collect()
+}
+
+#[test]
+fn every_message_is_a_predicate_that_follows_the_fields_label() {
+    let inputs = [
+        "",
+        "Python",
+        "a//b",
+        "-a",
+        "a..b",
+        "a___b",
+        ".hidden",
+        "1.0+build5",
+        "sha256:c50f",
+        "sha256:C50F2833761E7C5A151A2C2FD72BDF64A8EE52DE35016AE4141AF24F1DC655F4",
+        "sha384:abc",
+        "c50f",
+        "sha512:abc",
+        "../../admin",
+        "user@host",
+        "host/path",
+        "[fd00::5",
+        "[fd00::5]x",
+        "fd00::5",
+        "[zz::1]",
+        "host:99999",
+        ":5000",
+        "-host.example",
+        "a.b.ccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc",
+        "registry.example.local:0",
+        "a b",
+        "x\u{7}",
+    ];
+    for input in inputs {
+        for message in refusals(input) {
+            assert!(reads_after_a_label(&message), "{input:?}: {message:?}");
+        }
+    }
+}
+
 fn component() -> impl Strategy<Value = String> {
     let alnum = "[a-z0-9]{1,6}";
     let sep = prop_oneof![
@@ -199,6 +259,9 @@ proptest! {
         let _ = validate_digest(&s);
         let _ = normalize_registry_host(&s);
         let _ = crate::reference::parse_reference(&s);
+        for message in refusals(&s) {
+            prop_assert!(reads_after_a_label(&message), "{:?}: {:?}", s, message);
+        }
     }
 
     #[test]
