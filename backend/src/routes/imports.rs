@@ -110,8 +110,9 @@ pub async fn list_jobs(
     responses((status = 200, body = Job), (status = 404, body = shared::api::ErrorBody)))]
 pub async fn get_job(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
 ) -> Result<Json<Job>, ApiError> {
+    let id = super::parse_id("Job", &id)?;
     state
         .db
         .job(id)

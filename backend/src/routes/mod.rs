@@ -160,6 +160,13 @@ pub fn api_router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// A numeric id from the path (`/jobs/{id}`): anything else names no such `what`, so it is
+/// a 404 in the envelope rather than a body error.
+pub fn parse_id(what: &str, raw: &str) -> Result<i64, ApiError> {
+    raw.parse::<i64>()
+        .map_err(|_| ApiError::NotFound(format!("{what} {raw:?}")))
+}
+
 /// A JSON request body: `application/json`, a JSON *object* (serde would otherwise read an
 /// array into a struct by position), rejections in the panel's envelope (400, 413, 415).
 #[derive(Debug, Clone, Copy, Default)]

@@ -87,11 +87,12 @@ pub async fn create_token(
     responses((status = 204, description = "revoked"), (status = 404, body = shared::api::ErrorBody)))]
 pub async fn revoke_token(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     Extension(caller): Extension<Caller>,
     Extension(context): Extension<RequestContext>,
 ) -> Result<StatusCode, ApiError> {
     require_enabled(&state)?;
+    let id = super::parse_id("Token", &id)?;
     if !state
         .db
         .revoke_api_token(caller.username.clone(), id, state.clock.now_ms())

@@ -211,3 +211,21 @@ async fn jobs_running_when_the_panel_stopped_are_interrupted_after_a_restart() {
     assert_eq!(after.request, job.request);
     assert!(db.integrity_ok().await.expect("check"));
 }
+
+#[tokio::test]
+async fn a_job_id_that_is_not_a_number_is_a_404_naming_it_not_a_body_error() {
+    let app = Harness::new(vec![]).await;
+    let cookie = app.login("viewer").await;
+    for path in ["/api/v1/jobs/abc", "/api/v1/jobs/1.5", "/api/v1/jobs/99999"] {
+        let reply = app.get(path, &cookie).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::NOT_FOUND,
+            "{path}: {}",
+            reply.text
+        );
+        assert_eq!(reply.code(), "not_found", "{path}: {}", reply.text);
+    }
+    let reply = app.get("/api/v1/jobs/abc", &cookie).await;
+    assert!(reply.text.contains("abc"), "{}", reply.text);
+}
