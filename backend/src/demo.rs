@@ -107,10 +107,13 @@ pub async fn run(cli: &Cli) -> Result<(), StartupError> {
         sim.url(),
         sim.fingerprint()
     );
-    println!(
-        "database: {} (removed on exit)",
-        state.config.database.display()
-    );
+    // Only a database the demo made itself is removed; one given with --database is kept.
+    let fate = if cli.database.is_none() {
+        "removed on exit"
+    } else {
+        "kept"
+    };
+    println!("database: {} ({fate})", state.config.database.display());
     println!("Press Ctrl-C to stop.");
     let result = app
         .run_until(startup::shutdown_signal(), Duration::from_secs(5))

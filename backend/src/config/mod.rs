@@ -187,6 +187,49 @@ pub enum ConfigError {
     Invalid(String),
 }
 
+/// "`devices.tls`: unknown variant … (set in panel.toml)": the refused value's key, found
+/// from the error's place in the combined settings, and where that value came from.
+fn explain_value_error(
+    error: &toml::de::Error,
+    text: &str,
+    file: Option<&Path>,
+    env: &impl Fn(&str) -> Option<String>,
+) -> String {
+    let message = error.message();
+    let Some(start) = error.span().map(|span| span.start.min(text.len())) else {
+        return message.to_owned();
+    };
+    let before = &text[..start];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = text[line_start..].lines().next().unwrap_or_default();
+    let Some((key, _)) = line.split_once('=') else {
+        return message.to_owned();
+    };
+    let section = before
+        .lines()
+        .rev()
+        .find_map(|l| {
+            let l = l.trim();
+            l.strip_prefix("[[")
+                .and_then(|r| r.strip_suffix("]]"))
+                .or_else(|| l.strip_prefix('[').and_then(|r| r.strip_suffix(']')))
+        })
+        .map(|s| format!("{s}."))
+        .unwrap_or_default();
+    let path = format!("{section}{}", key.trim());
+    let from_env = KEYS
+        .iter()
+        .find(|k| k.path == path)
+        .and_then(|k| k.env)
+        .filter(|name| env(name).is_some());
+    let source = match (from_env, file) {
+        (Some(name), _) => format!("the environment variable {name}"),
+        (None, Some(file)) => file.display().to_string(),
+        (None, None) => "the defaults".to_owned(),
+    };
+    format!("`{path}`: {message} (set in {source})")
+}
+
 impl Config {
     /// Loads defaults, then `file` if given, then the environment (through `env`).
     pub fn load(
@@ -205,9 +248,11 @@ impl Config {
             None => toml::Table::new(),
         };
         keys::apply_env(&mut table, &env)?;
-        let mut config: Config = toml::Value::Table(table)
-            .try_into()
-            .map_err(|e: toml::de::Error| ConfigError::Invalid(e.message().to_owned()))?;
+        // Through text, so that a value the types refuse comes back with its place in it.
+        let text = toml::to_string(&table)
+            .map_err(|e| ConfigError::Invalid(format!("cannot combine the settings: {e}")))?;
+        let mut config: Config = toml::from_str(&text)
+            .map_err(|e| ConfigError::Invalid(explain_value_error(&e, &text, file, &env)))?;
         let base_dir = file.and_then(Path::parent).unwrap_or(Path::new("."));
         for device in &mut config.devices {
             device.resolve_token(base_dir, &env)?;

@@ -169,3 +169,33 @@ fn every_key_in_the_table_is_accepted_by_the_file_format() {
         );
     }
 }
+
+#[test]
+fn a_value_the_types_refuse_names_its_key_and_where_it_was_set() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "edge.token", "t");
+    let good = write(
+        dir.path(),
+        "good.toml",
+        &device_toml("token_file = \"edge.token\""),
+    );
+    let err = Config::load(Some(&good), |n| {
+        (n == "LEM_PANEL_LISTEN").then(|| "nonsense".to_owned())
+    })
+    .expect_err("not an address")
+    .to_string();
+    assert!(err.contains("`listen`"), "{err}");
+    assert!(err.contains("LEM_PANEL_LISTEN"), "{err}");
+
+    let bad = write(
+        dir.path(),
+        "bad.toml",
+        &device_toml("token_file = \"edge.token\"").replace("tls = \"pin\"", "tls = \"pinned\""),
+    );
+    let err = Config::load(Some(&bad), |_| None)
+        .expect_err("no such policy")
+        .to_string();
+    assert!(err.contains("`devices.tls`"), "{err}");
+    assert!(err.contains("pinned"), "{err}");
+    assert!(err.contains("bad.toml"), "{err}");
+}
