@@ -1,5 +1,6 @@
-//! The import form's logic: splitting a pasted reference, defaulting the internal name and tag,
-//! validating every field with the shared validators, and spotting an overwrite. Pure and tested.
+//! The import form's logic: splitting a pasted reference (and never keeping another image's
+//! fields once the pasted text stops parsing), defaulting the internal name and tag, validating
+//! every field with the shared validators, and spotting an overwrite. Pure and tested.
 
 use shared::api::{ImageRow, ImportRequest};
 use shared::reference::{default_internal_name, normalize_hub_name, parse_reference};
@@ -187,6 +188,106 @@ impl ImportForm {
         self.tag = parsed.tag;
         Ok(parsed.notices)
     }
+
+    /// Sets the internal name and tag to the source's defaults (used while the person has not
+    /// typed them by hand).
+    pub fn fill_default_internal(&mut self) {
+        let (name, tag) = self.default_internal();
+        self.internal_name = name;
+        self.internal_tag = tag;
+    }
+}
+
+/// The source fields a pasted reference fills.
+const FROM_REFERENCE: [ImportField; 3] =
+    [ImportField::Registry, ImportField::Name, ImportField::Tag];
+
+/// The "paste a reference" input and what it did to the source fields.
+///
+/// While its text does not parse, the source fields it filled are reset (fields typed by hand
+/// stay as typed) and [`submission`] sends nothing: the form never shows or imports an image the
+/// text does not name, e.g. the last valid prefix of a reference typed key by key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferenceInput {
+    text: String,
+    result: Result<Vec<String>, String>,
+    /// Source fields holding what a reference gave them, not edited by hand since.
+    derived: Vec<ImportField>,
+}
+
+impl Default for ReferenceInput {
+    fn default() -> Self {
+        Self {
+            text: String::new(),
+            result: Ok(Vec::new()),
+            derived: Vec::new(),
+        }
+    }
+}
+
+impl ReferenceInput {
+    /// The text as typed.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The parser's notices for the current text (none when it is empty).
+    pub fn notices(&self) -> &[String] {
+        self.result.as_deref().unwrap_or_default()
+    }
+
+    /// The parser's message when the text is not empty and does not parse.
+    pub fn error(&self) -> Option<&str> {
+        self.result.as_ref().err().map(String::as_str)
+    }
+
+    /// Whether the text blocks importing: it is not empty and does not parse.
+    pub fn blocks_import(&self) -> bool {
+        self.result.is_err()
+    }
+
+    /// Takes the input's new text and updates `form`'s source fields: a reference that parses
+    /// fills registry, name and tag; text that does not parse resets the fields a reference
+    /// filled (to a fresh form's values) and leaves hand-typed ones alone; empty text changes
+    /// nothing (the fields stay, editable, and are what Import sends). Returns the fields it
+    /// reset. The internal name and tag are the caller's (see
+    /// [`ImportForm::fill_default_internal`]).
+    pub fn set_text(&mut self, form: &mut ImportForm, text: &str) -> Vec<ImportField> {
+        text.clone_into(&mut self.text);
+        if text.trim().is_empty() {
+            self.result = Ok(Vec::new());
+            return Vec::new();
+        }
+        self.result = form.apply_reference(text);
+        if self.result.is_ok() {
+            self.derived = FROM_REFERENCE.to_vec();
+            return Vec::new();
+        }
+        let fresh = ImportForm::new();
+        for field in &self.derived {
+            match field {
+                ImportField::Registry => form.registry.clone_from(&fresh.registry),
+                ImportField::Name => form.name.clone_from(&fresh.name),
+                ImportField::Tag => form.tag.clone_from(&fresh.tag),
+                ImportField::InternalName | ImportField::InternalTag => {}
+            }
+        }
+        self.derived.clone()
+    }
+
+    /// Records that the person typed into `field`: a reference that stops parsing leaves it be.
+    pub fn edited_by_hand(&mut self, field: ImportField) {
+        self.derived.retain(|f| *f != field);
+    }
+}
+
+/// The request the Import button sends: none while the reference input holds text that does not
+/// parse, or while any field is invalid.
+pub fn submission(reference: &ReferenceInput, check: &ImportCheck) -> Option<ImportRequest> {
+    if reference.blocks_import() {
+        return None;
+    }
+    check.request.clone()
 }
 
 /// Whether importing onto `name:tag` would overwrite a listed image: `Some(digest)` when it
@@ -270,6 +371,102 @@ mod tests {
             ("team/app".to_owned(), "1.2.3".to_owned())
         );
         assert!(f.apply_reference("python@sha256:abc").is_err());
+    }
+
+    /// The reference input's new text applied the way the page does it.
+    fn type_reference(reference: &mut ReferenceInput, f: &mut ImportForm, text: &str) {
+        reference.set_text(f, text);
+        f.fill_default_internal();
+    }
+
+    fn source(f: &ImportForm) -> (&str, &str, &str) {
+        (f.registry.as_str(), f.name.as_str(), f.tag.as_str())
+    }
+
+    #[test]
+    fn a_reference_that_stops_parsing_resets_the_fields_it_filled_and_blocks_the_import() {
+        let mut f = ImportForm::new();
+        let mut r = ReferenceInput::default();
+        type_reference(&mut r, &mut f, "python:3.12");
+        assert_eq!(source(&f), ("docker.io", "library/python", "3.12"));
+        assert!(submission(&r, &f.check()).is_some());
+
+        let reset = r.set_text(&mut f, "ghcr.io/Foo/Bar:1");
+        f.fill_default_internal();
+        assert_eq!(reset, FROM_REFERENCE.to_vec());
+        assert_eq!(source(&f), ("docker.io", "", ""));
+        assert_eq!(f.internal_name, "");
+        assert!(r.blocks_import());
+        assert!(r.error().is_some_and(|m| m.contains("lowercase")), "{r:?}");
+        assert_eq!(submission(&r, &f.check()), None);
+
+        // Pinned by digest: refused, and nginx:latest is not what the fields say either.
+        type_reference(&mut r, &mut f, "python:3.12");
+        type_reference(&mut r, &mut f, "nginx@sha256:abc");
+        assert!(
+            r.error().is_some_and(|m| m.contains("by tag only")),
+            "{r:?}"
+        );
+        assert_eq!(source(&f), ("docker.io", "", ""));
+        assert_eq!(submission(&r, &f.check()), None);
+
+        // Emptied: nothing blocks, the fields stay as they are.
+        type_reference(&mut r, &mut f, "python:3.12");
+        type_reference(&mut r, &mut f, "");
+        assert!(!r.blocks_import());
+        assert_eq!(r.notices(), &[] as &[String]);
+        assert_eq!(source(&f), ("docker.io", "library/python", "3.12"));
+        assert!(submission(&r, &f.check()).is_some());
+    }
+
+    #[test]
+    fn typed_key_by_key_only_a_prefix_that_parses_is_ever_submittable_and_only_as_itself() {
+        for target in ["ghcr.io/Foo/Bar:1", "nginx@sha256:0123abcd", "python:3.12"] {
+            let mut f = ImportForm::new();
+            let mut r = ReferenceInput::default();
+            for end in 1..=target.len() {
+                let prefix = &target[..end];
+                type_reference(&mut r, &mut f, prefix);
+                let sent = submission(&r, &f.check());
+                match parse_reference(prefix) {
+                    Ok(parsed) => {
+                        let sent = sent.expect("a valid prefix is importable");
+                        assert_eq!(
+                            (sent.external_url, sent.external_name, sent.external_tag),
+                            (parsed.registry, parsed.name, parsed.tag),
+                            "{prefix}"
+                        );
+                    }
+                    Err(_) => assert_eq!(sent, None, "{prefix}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fields_typed_by_hand_stay_when_the_reference_does_not_parse_but_still_nothing_is_sent() {
+        let mut f = ImportForm::new();
+        let mut r = ReferenceInput::default();
+        f.name = "acme/tool".to_owned();
+        f.tag = "v1".to_owned();
+        f.fill_default_internal();
+        let reset = r.set_text(&mut f, "Bad");
+        assert!(reset.is_empty());
+        assert_eq!(source(&f), ("docker.io", "acme/tool", "v1"));
+        assert_eq!(submission(&r, &f.check()), None);
+        r.set_text(&mut f, "");
+        assert!(submission(&r, &f.check()).is_some());
+
+        // Pasted, then the tag retyped by hand: only the pasted registry and name are reset.
+        type_reference(&mut r, &mut f, "ghcr.io/acme/tool:v1");
+        f.tag = "v2".to_owned();
+        r.edited_by_hand(ImportField::Tag);
+        assert_eq!(
+            r.set_text(&mut f, "ghcr.io/acme/tool@sha256:ab"),
+            vec![ImportField::Registry, ImportField::Name]
+        );
+        assert_eq!(source(&f), ("docker.io", "", "v2"));
+        assert_eq!(submission(&r, &f.check()), None);
     }
 
     #[test]

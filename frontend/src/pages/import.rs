@@ -7,7 +7,7 @@ use shared::api::{ImportRequest, ImportResponse};
 
 use crate::components::feedback::{ErrorMessage, Notice};
 use crate::format::short_digest;
-use crate::import_form::{ImportField, ImportForm, existing_target};
+use crate::import_form::{ImportField, ImportForm, ReferenceInput, existing_target, submission};
 use crate::pages::jobs::LiveJob;
 use crate::state::AppState;
 use crate::{api, browser};
@@ -41,8 +41,8 @@ pub fn ImportPage() -> impl IntoView {
 fn ImportFormView() -> impl IntoView {
     let state = expect_context::<AppState>();
     let form = RwSignal::new(ImportForm::new());
-    let reference = RwSignal::new(String::new());
-    let reference_result = RwSignal::new(Ok::<Vec<String>, String>(Vec::new()));
+    let reference = RwSignal::new(ReferenceInput::default());
+    let blocked = Memo::new(move |_| reference.with(ReferenceInput::blocks_import));
     let internal_edited = RwSignal::new(false);
     let shown = RwSignal::new(HashSet::<ImportField>::new());
     let check = Memo::new(move |_| form.with(ImportForm::check));
@@ -51,32 +51,39 @@ fn ImportFormView() -> impl IntoView {
     });
     let update = move |f: &mut ImportForm| {
         if !internal_edited.get_untracked() {
-            let (name, tag) = f.default_internal();
-            f.internal_name = name;
-            f.internal_tag = tag;
+            f.fill_default_internal();
         }
     };
+    let on_source_edit = move |field: ImportField| {
+        reference.update(|r| r.edited_by_hand(field));
+        form.update(update);
+    };
     let on_reference = move |value: String| {
-        reference.set(value.clone());
-        if value.trim().is_empty() {
-            reference_result.set(Ok(Vec::new()));
-            return;
-        }
-        form.update(|f| {
-            let result = f.apply_reference(&value);
-            if result.is_ok() {
-                update(f);
-                shown.update(|s| {
-                    s.extend([ImportField::Registry, ImportField::Name, ImportField::Tag])
-                });
+        let mut r = reference.get_untracked();
+        let mut f = form.get_untracked();
+        let reset = r.set_text(&mut f, &value);
+        update(&mut f);
+        let filled = !value.trim().is_empty() && !r.blocks_import();
+        reference.set(r);
+        form.set(f);
+        shown.update(|s| {
+            if filled {
+                s.extend([ImportField::Registry, ImportField::Name, ImportField::Tag]);
             }
-            reference_result.set(result);
+            // The reference's own message says what is wrong; no "must not be empty" beside it.
+            for field in &reset {
+                s.remove(field);
+            }
         });
     };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        if blocked.get_untracked() {
+            return;
+        }
         shown.set(ImportField::ALL.into_iter().collect());
-        let Some(request) = check.get_untracked().request else {
+        let request = reference.with_untracked(|r| check.with_untracked(|c| submission(r, c)));
+        let Some(request) = request else {
             return;
         };
         let Some(device) = state.device_id.get_untracked() else {
@@ -115,22 +122,23 @@ fn ImportFormView() -> impl IntoView {
                     autocomplete="off"
                     spellcheck="false"
                     aria-describedby="import-reference-note"
-                    prop:value=move || reference.get()
+                    aria-invalid=move || if blocked.get() { "true" } else { "false" }
+                    prop:value=move || reference.with(|r| r.text().to_owned())
                     on:input=move |ev| on_reference(event_target_value(&ev))
                 />
                 <p id="import-reference-note" class="field-note" aria-live="polite">
-                    {move || match reference_result.get() {
-                        Err(message) => view! { <span class="field-error">{message}</span> }.into_any(),
-                        Ok(notices) if !notices.is_empty() => view! { <span>{notices.join(" ")}</span> }.into_any(),
-                        Ok(_) => view! { <span>"The fields below are filled in from it."</span> }.into_any(),
-                    }}
+                    {move || reference.with(|r| match r.error() {
+                        Some(message) => view! { <span class="field-error" data-testid="import-reference-error">{message.to_owned()}</span> }.into_any(),
+                        None if !r.notices().is_empty() => view! { <span>{r.notices().join(" ")}</span> }.into_any(),
+                        None => view! { <span>"The fields below are filled in from it."</span> }.into_any(),
+                    })}
                 </p>
             </div>
             <fieldset>
                 <legend>"Source"</legend>
-                <TextField form=form field=ImportField::Registry testid="import-registry" error=Signal::derive(move || field_error(ImportField::Registry)) shown=shown on_edit=Callback::new(move |()| form.update(update))/>
-                <TextField form=form field=ImportField::Name testid="import-name" error=Signal::derive(move || field_error(ImportField::Name)) shown=shown on_edit=Callback::new(move |()| form.update(update))/>
-                <TextField form=form field=ImportField::Tag testid="import-tag" error=Signal::derive(move || field_error(ImportField::Tag)) shown=shown on_edit=Callback::new(move |()| form.update(update))/>
+                <TextField form=form field=ImportField::Registry testid="import-registry" error=Signal::derive(move || field_error(ImportField::Registry)) shown=shown on_edit=Callback::new(move |()| on_source_edit(ImportField::Registry))/>
+                <TextField form=form field=ImportField::Name testid="import-name" error=Signal::derive(move || field_error(ImportField::Name)) shown=shown on_edit=Callback::new(move |()| on_source_edit(ImportField::Name))/>
+                <TextField form=form field=ImportField::Tag testid="import-tag" error=Signal::derive(move || field_error(ImportField::Tag)) shown=shown on_edit=Callback::new(move |()| on_source_edit(ImportField::Tag))/>
             </fieldset>
             <fieldset>
                 <legend>"Store in the device as"</legend>
@@ -163,10 +171,16 @@ fn ImportFormView() -> impl IntoView {
                 type="submit"
                 class="button primary"
                 data-testid="import-submit"
-                disabled=move || submit.pending().get()
+                disabled=move || submit.pending().get() || blocked.get()
+                aria-describedby=move || blocked.get().then_some("import-blocked-note")
             >
                 {move || if submit.pending().get() { "Starting import…" } else { "Import" }}
             </button>
+            <Show when=move || blocked.get()>
+                <p id="import-blocked-note" class="field-note" data-testid="import-blocked">
+                    "Correct or clear the pasted reference to import."
+                </p>
+            </Show>
         </form>
         {move || accepted().map(|r| view! { <Accepted response=r/> })}
     }
