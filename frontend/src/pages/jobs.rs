@@ -105,16 +105,16 @@ fn JobsTable(jobs: Vec<Job>, show_device: bool) -> impl IntoView {
                             view! {
                                 <tr data-testid="job-row" data-state=state_key data-id=id>
                                     <td><DateTime ms=Some(job.created_at_ms)/></td>
-                                    <td>
-                                        <span class="break">{source}</span>
+                                    <td class="job-ref">
+                                        <Reference text=source/>
                                         " → "
-                                        <span class="break">{target}</span>
+                                        <Reference text=target/>
                                     </td>
                                     <td><StateBadge job=job.clone()/></td>
                                     <td class="num">{format_duration(job_elapsed_ms(&job, now))}</td>
                                     <td>{job.started_by.clone()}</td>
                                     {show_device.then(|| view! { <td>{job.device.clone()}</td> })}
-                                    <td><Outcome job=job/></td>
+                                    <td class="job-outcome"><Outcome job=job/></td>
                                 </tr>
                             }
                         })
@@ -122,6 +122,18 @@ fn JobsTable(jobs: Vec<Job>, show_device: bool) -> impl IntoView {
                 </tbody>
             </table>
         </div>
+    }
+}
+
+/// An image reference that wraps after a `/` (a `<wbr>` there) and breaks inside a word only
+/// when one path part is wider than its cell.
+#[component]
+fn Reference(text: String) -> impl IntoView {
+    let parts: Vec<String> = text.split_inclusive('/').map(str::to_owned).collect();
+    view! {
+        <span class="break">
+            {parts.into_iter().map(|part| view! { {part}<wbr/> }).collect_view()}
+        </span>
     }
 }
 
@@ -231,7 +243,7 @@ pub fn LiveJob(
                 view! {
                     <dl class="facts" data-testid="job-row" data-state=state_key data-id=id>
                         <dt>"Import"</dt>
-                        <dd><span class="break">{source}</span>" → "<span class="break">{target}</span></dd>
+                        <dd><Reference text=source/>" → "<Reference text=target/></dd>
                         <dt>"State"</dt>
                         <dd><StateBadge job=job.clone()/></dd>
                         <dt>"Elapsed"</dt>
