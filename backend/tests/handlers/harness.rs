@@ -208,6 +208,20 @@ pub struct Harness {
     pub clock: Arc<ManualClock>,
 }
 
+/// Creates the three test users (`admin`, `operator`, `viewer`) with their known passwords.
+pub async fn seed_users(state: &AppState) {
+    for role in Role::ALL {
+        let hash = lem_panel::auth::password::hash(password_of(role.as_str()))
+            .await
+            .expect("hash");
+        state
+            .db
+            .create_user(role.as_str().into(), hash, role, false, START_MS)
+            .await
+            .expect("user");
+    }
+}
+
 pub fn device_settings(id: &str) -> DeviceSettings {
     DeviceSettings {
         id: id.into(),
@@ -248,16 +262,7 @@ impl Harness {
         let db = Db::in_memory().expect("db");
         let web = WebApp::embedded(&config.base_with_slash());
         let state = AppState::new(config, db, devices, clock.clone(), metrics, web);
-        for role in Role::ALL {
-            let hash = lem_panel::auth::password::hash(password_of(role.as_str()))
-                .await
-                .expect("hash");
-            state
-                .db
-                .create_user(role.as_str().into(), hash, role, false, START_MS)
-                .await
-                .expect("user");
-        }
+        seed_users(&state).await;
         let router = lem_panel::router(state.clone());
         Self {
             state,

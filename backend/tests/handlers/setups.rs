@@ -15,9 +15,8 @@ use lem_panel::metrics::Metrics;
 use lem_panel::state::AppState;
 use lem_panel::web::WebApp;
 use serde_json::Value;
-use shared::api::Role;
 
-use crate::harness::{FakeDevice, Harness, START_MS, device_settings, password_of};
+use crate::harness::{FakeDevice, Harness, START_MS, device_settings, seed_users};
 
 /// What to build.
 pub struct Setup {
@@ -65,16 +64,7 @@ impl Setup {
         let web = WebApp::embedded(&config.base_with_slash());
         let state = AppState::new(config, self.db, devices, clock.clone(), metrics, web);
         if self.users {
-            for role in Role::ALL {
-                let hash = lem_panel::auth::password::hash(password_of(role.as_str()))
-                    .await
-                    .expect("hash");
-                state
-                    .db
-                    .create_user(role.as_str().into(), hash, role, false, START_MS)
-                    .await
-                    .expect("user");
-            }
+            seed_users(&state).await;
         }
         let harness = Harness {
             router: lem_panel::router(state.clone()),
